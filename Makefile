@@ -1,0 +1,35 @@
+# PatrolIQ: one place for the set-up steps the README's quick start runs.
+SWIFT ?= swift
+APT_PACKAGES = pkg-config libpng-dev libsqlite3-dev zlib1g-dev
+BIN = .build/release/patroliq
+DEMO_ROWS ?= 200000
+WORKSPACE ?= workspace.sqlite
+
+.PHONY: deps build demo test bench clean
+
+## Install the Debian packages the build needs (skips apt when all are present).
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product patroliq
+
+## The main job, end to end on generated demo data.
+demo: build
+	$(BIN) generate --rows $(DEMO_ROWS) --seed 42 --out data/demo.csv
+	$(BIN) ingest data/demo.csv --workspace $(WORKSPACE)
+	$(BIN) stats --workspace $(WORKSPACE)
+
+## The test suite (what CI runs).
+test: deps
+	$(SWIFT) test
+
+bench: build
+	bench/ingest.sh
+
+clean:
+	rm -rf .build data/demo.csv $(WORKSPACE)

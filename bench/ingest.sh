@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Ingest benchmark: pandas.read_csv versus `patroliq ingest` on the same files, in one run.
+# Prints best-of-N wall times and the ratio; also the peak RSS of an 8 M-row ingest (BIG=1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.build/release/patroliq
+OUT=bench/out
+RUNS=${RUNS:-3}
+mkdir -p "$OUT"
+[ -x "$BIN" ] || swift build -c release --product patroliq
+if [ ! -x bench/.venv/bin/python ]; then
+  python3 -m venv bench/.venv
+  bench/.venv/bin/pip install -q pandas
+fi
+PY=bench/.venv/bin/python
+
+[ -f "$OUT/demo500k.csv" ] || "$BIN" generate --rows 500000 --seed 42 --out "$OUT/demo500k.csv"
+files=("$OUT/demo500k.csv")
+REAL=../shared/data/chicago/chicago_crimes_merged_sample.csv
+[ -f "$REAL" ] && files+=("$REAL")
+
+$PY - "$BIN" "$OUT" "$RUNS" "${files[@]}" <<'PY'
+import subprocess, sys, time, pandas as pd
+bin_, out, runs, files = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+for f in files:
+    a = b = c = 1e9
+    for _ in range(runs):
+        t = time.perf_counter(); df = pd.read_csv(f); t1 = time.perf_counter()
+        pd.to_datetime(df["Date"], format="%m/%d/%Y %I:%M:%S %p", errors="coerce"); t2 = time.perf_counter()
+        a, b = min(a, t1 - t), min(b, t2 - t)
+        t = time.perf_counter()
+        subprocess.run([bin_, "ingest", f, "--workspace", f"{out}/ws.sqlite"], check=True, stdout=subprocess.DEVNULL)
+        c = min(c, time.perf_counter() - t)
+    print(f"{f.split('/')[-1]} ({len(df)} rows, pandas {pd.__version__}, best of {runs})")
+    print(f"  pandas.read_csv               {a:6.3f} s")
+    print(f"  pandas.read_csv + to_datetime {b:6.3f} s")
+    print(f"  patroliq ingest (all stages)  {c:6.3f} s")
+    print(f"  ratio read_csv / ingest       {a / c:6.2f}x")
+    print(f"  ratio read_csv+dates / ingest {b / c:6.2f}x")
+PY
+
+if [ "${BIG:-0}" = 1 ]; then
+  [ -f "$OUT/demo8m.csv" ] || "$BIN" generate --rows 8000000 --seed 42 --out "$OUT/demo8m.csv"
+  for extra in "" "--recent 500000"; do
+    /usr/bin/time -f '%e %M' -o "$OUT/time.txt" "$BIN" ingest "$OUT/demo8m.csv" --workspace "$OUT/ws8m.sqlite" $extra > /dev/null
+    read -r secs kb < "$OUT/time.txt"
+    printf '8 M rows %-16s %6.2f s, peak RSS %d MiB\n' "${extra:-(all)}" "$secs" "$((kb / 1024))"
+  done
+fi
