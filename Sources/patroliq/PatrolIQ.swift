@@ -13,7 +13,9 @@ struct PatrolIQ: ParsableCommand {
         generate → ingest → stats
       Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input.
       """,
-    subcommands: [Generate.self, Ingest.self, Stats.self])
+    subcommands: [
+      Generate.self, Ingest.self, Stats.self, Cluster.self, Runs.self, Assignments.self,
+    ])
 
   /// Parses and runs, mapping errors to the project's exit codes: usage and input errors exit 2
   /// with one line on stderr, runtime failures exit 1.

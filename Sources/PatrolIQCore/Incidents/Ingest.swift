@@ -262,7 +262,7 @@ struct Fingerprint {
 }
 
 /// Hands a non-Sendable value to exactly one other thread at a time (pipeline stages own it in turn).
-final class Unchecked<T>: @unchecked Sendable {
+public final class Unchecked<T>: @unchecked Sendable {
   var value: T
   init(_ v: T) { value = v }
 }
