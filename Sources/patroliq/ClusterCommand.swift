@@ -4,156 +4,155 @@ import PatrolIQCore
 
 /// A k range on the command line: `5...10`, `5-10` or a single `7`.
 struct KRange: ExpressibleByArgument {
-  let range: ClosedRange<Int>
-  init?(argument: String) {
-    let parts = argument.replacingOccurrences(of: "...", with: "-").split(separator: "-").compactMap
-    { Int($0) }
-    if parts.count == 1, parts[0] >= 1 {
-      range = parts[0]...parts[0]
-    } else if parts.count == 2, parts[0] >= 1, parts[0] <= parts[1] {
-      range = parts[0]...parts[1]
-    } else {
-      return nil
+    let range: ClosedRange<Int>
+    init?(argument: String) {
+        let parts = argument.replacingOccurrences(of: "...", with: "-").split(separator: "-").compactMap { Int($0) }
+        if parts.count == 1, parts[0] >= 1 {
+            range = parts[0]...parts[0]
+        } else if parts.count == 2, parts[0] >= 1, parts[0] <= parts[1] {
+            range = parts[0]...parts[1]
+        } else {
+            return nil
+        }
     }
-  }
-  var defaultValueDescription: String { "\(range.lowerBound)...\(range.upperBound)" }
+    var defaultValueDescription: String { "\(range.lowerBound)...\(range.upperBound)" }
 }
 
 struct Cluster: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    abstract:
-      "Precompute clusters: K-Means hotspots, DBSCAN dense zones, Ward hierarchy, temporal patterns, PCA.",
-    discussion: """
-      Results go into the workspace as a new run (see 'patroliq runs'): per-incident labels, cluster
-      summaries, metrics, the k sweep, the Ward merge list and the temporal analysis. The run is written
-      in one transaction. Distances are metres in the workspace's local projection.
-      """)
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Precompute clusters: K-Means hotspots, DBSCAN dense zones, Ward hierarchy, temporal patterns, PCA.",
+        discussion: """
+            Results go into the workspace as a new run (see 'patroliq runs'): per-incident labels, cluster
+            summaries, metrics, the k sweep, the Ward merge list and the temporal analysis. The run is written
+            in one transaction. Distances are metres in the workspace's local projection.
+            """)
 
-  @OptionGroup var ws: WorkspaceOptions
+    @OptionGroup var ws: WorkspaceOptions
 
-  @Option(
-    help: ArgumentHelp(
-      "Analyses to run, comma separated: kmeans, dbscan, ward, temporal, pca.", valueName: "list"))
-  var algorithms: String = "kmeans,dbscan,ward,temporal,pca"
+    @Option(
+        help: ArgumentHelp(
+            "Analyses to run, comma separated: kmeans, dbscan, ward, temporal, pca.", valueName: "list"))
+    var algorithms: String = "kmeans,dbscan,ward,temporal,pca"
 
-  @Option(name: .customLong("k"), help: "K-Means k values to sweep, e.g. 5...10 or 7.")
-  var k: KRange = KRange(argument: "5...10")!
+    @Option(name: .customLong("k"), help: "K-Means k values to sweep, e.g. 5...10 or 7.")
+    var k: KRange = KRange(argument: "5...10")!
 
-  @Option(help: "K-Means restarts per k (k-means++ seeding each time); the lowest inertia wins.")
-  var restarts: Int = 3
+    @Option(help: "K-Means restarts per k (k-means++ seeding each time); the lowest inertia wins.")
+    var restarts: Int = 3
 
-  @Option(help: "Random seed: the same data and seed give the same run.")
-  var seed: UInt64 = 42
+    @Option(help: "Random seed: the same data and seed give the same run.")
+    var seed: UInt64 = 42
 
-  @Option(help: "DBSCAN neighbourhood radius in metres.")
-  var eps: Double = 150
+    @Option(help: "DBSCAN neighbourhood radius in metres.")
+    var eps: Double = 150
 
-  @Option(help: "DBSCAN minimum points within eps (the point itself included) for a core point.")
-  var minSamples: Int = 25
+    @Option(help: "DBSCAN minimum points within eps (the point itself included) for a core point.")
+    var minSamples: Int = 25
 
-  @Option(help: "Ward: number of clusters to cut the tree at (default: the K-Means choice).")
-  var wardK: Int?
+    @Option(help: "Ward: number of clusters to cut the tree at (default: the K-Means choice).")
+    var wardK: Int?
 
-  @Option(help: "Ward: cut the tree at this merge height instead of a cluster count.")
-  var wardHeight: Double?
+    @Option(help: "Ward: cut the tree at this merge height instead of a cluster count.")
+    var wardHeight: Double?
 
-  @Option(help: "Ward runs exactly on the points up to this many; above, on weighted grid cells.")
-  var wardMaxPoints: Int = 20_000
+    @Option(help: "Ward runs exactly on the points up to this many; above, on weighted grid cells.")
+    var wardMaxPoints: Int = 20_000
 
-  @Option(help: "Ward grid cell side in metres for large inputs.")
-  var wardCell: Double = 250
+    @Option(help: "Ward grid cell side in metres for large inputs.")
+    var wardCell: Double = 250
 
-  @Option(help: "Temporal K-Means pattern counts to try, e.g. 3...5.")
-  var temporalK: KRange = KRange(argument: "3...5")!
+    @Option(help: "Temporal K-Means pattern counts to try, e.g. 3...5.")
+    var temporalK: KRange = KRange(argument: "3...5")!
 
-  @Option(
-    help:
-      "Silhouette is exact up to this many incidents, else computed on a seeded sample of this size."
-  )
-  var silhouetteSample: Int = 10_000
-
-  @Flag(help: "Print the run record as JSON.")
-  var json = false
-
-  @OptionGroup var progress: ProgressOptions
-
-  func validate() throws {
-    guard eps > 0 else { throw ValidationError("--eps must be positive (metres)") }
-    guard minSamples >= 1 else { throw ValidationError("--min-samples must be at least 1") }
-    guard restarts >= 1 else { throw ValidationError("--restarts must be at least 1") }
-    guard k.range.lowerBound >= 2 else { throw ValidationError("--k must be at least 2") }
-    guard temporalK.range.lowerBound >= 2 else {
-      throw ValidationError("--temporal-k must be at least 2")
-    }
-    if let w = wardK, w < 1 { throw ValidationError("--ward-k must be at least 1") }
-    guard wardCell > 0 else { throw ValidationError("--ward-cell must be positive") }
-    guard silhouetteSample >= 100 else {
-      throw ValidationError("--silhouette-sample must be at least 100")
-    }
-    _ = try parsedAlgorithms()
-  }
-
-  func parsedAlgorithms() throws -> [ClusterOptions.Algorithm] {
-    let names = algorithms.split(separator: ",").map {
-      $0.trimmingCharacters(in: .whitespaces).lowercased()
-    }
-    let known = ClusterOptions.Algorithm.allCases.map(\.rawValue).joined(separator: ", ")
-    var out: [ClusterOptions.Algorithm] = []
-    for n in names {
-      guard let a = ClusterOptions.Algorithm(rawValue: n) else {
-        throw ValidationError("unknown algorithm '\(n)' (known: \(known))")
-      }
-      if !out.contains(a) { out.append(a) }
-    }
-    guard !out.isEmpty else { throw ValidationError("--algorithms is empty (known: \(known))") }
-    return out
-  }
-
-  func run() throws {
-    let start = Date()
-    var o = ClusterOptions()
-    o.algorithms = try parsedAlgorithms()
-    o.kRange = k.range
-    o.restarts = restarts
-    o.seed = seed
-    o.eps = eps
-    o.minSamples = minSamples
-    o.wardK = wardK
-    o.wardHeight = wardHeight
-    o.wardMaxPoints = wardMaxPoints
-    o.wardCell = wardCell
-    o.temporalRange = temporalK.range
-    o.silhouetteSample = silhouetteSample
-    let w = try Workspace(path: ws.workspace, readOnly: false)
-    let info = try w.info()
-    let t = try w.incidents()
-    let needed = max(
-      o.algorithms.contains(.kmeans) ? o.kRange.upperBound : 1,
-      o.algorithms.contains(.temporal) ? o.temporalRange.upperBound : 1)
-    guard t.count >= max(needed, 2) else {
-      throw InputError(
-        file: ws.workspace, "\(t.count) incidents: too few to cluster with k up to \(needed)")
-    }
-    let show = progress.enabled
-    let out = try ClusterPipeline.run(
-      incidents: t, typeNames: try w.dictionaries().type, projection: info.projection, options: o
-    ) { step in
-      if show {
-        FileHandle.standardError.write(
-          Data(
-            "cluster: \(step) (\(String(format: "%.1f", Date().timeIntervalSince(start))) s)\n".utf8
-          ))
-      }
-    }
-    let record = try RunStore(w).save(
-      out, info: info, options: o, duration: Date().timeIntervalSince(start))
-    if json {
-      try printJSON(record)
-      return
-    }
-    for n in record.notes { print(n) }
-    print(
-      "wrote run \(record.id) to \(ws.workspace): \(o.algorithms.map(\.rawValue).joined(separator: ", ")) on \(t.count) incidents in \(String(format: "%.2f", record.durationSeconds)) s"
+    @Option(
+        help:
+            "Silhouette is exact up to this many incidents, else computed on a seeded sample of this size."
     )
-  }
+    var silhouetteSample: Int = 10_000
+
+    @Flag(help: "Print the run record as JSON.")
+    var json = false
+
+    @OptionGroup var progress: ProgressOptions
+
+    func validate() throws {
+        guard eps > 0 else { throw ValidationError("--eps must be positive (metres)") }
+        guard minSamples >= 1 else { throw ValidationError("--min-samples must be at least 1") }
+        guard restarts >= 1 else { throw ValidationError("--restarts must be at least 1") }
+        guard k.range.lowerBound >= 2 else { throw ValidationError("--k must be at least 2") }
+        guard temporalK.range.lowerBound >= 2 else {
+            throw ValidationError("--temporal-k must be at least 2")
+        }
+        if let w = wardK, w < 1 { throw ValidationError("--ward-k must be at least 1") }
+        guard wardCell > 0 else { throw ValidationError("--ward-cell must be positive") }
+        guard silhouetteSample >= 100 else {
+            throw ValidationError("--silhouette-sample must be at least 100")
+        }
+        _ = try parsedAlgorithms()
+    }
+
+    func parsedAlgorithms() throws -> [ClusterOptions.Algorithm] {
+        let names = algorithms.split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        let known = ClusterOptions.Algorithm.allCases.map(\.rawValue).joined(separator: ", ")
+        var out: [ClusterOptions.Algorithm] = []
+        for n in names {
+            guard let a = ClusterOptions.Algorithm(rawValue: n) else {
+                throw ValidationError("unknown algorithm '\(n)' (known: \(known))")
+            }
+            if !out.contains(a) { out.append(a) }
+        }
+        guard !out.isEmpty else { throw ValidationError("--algorithms is empty (known: \(known))") }
+        return out
+    }
+
+    func run() throws {
+        let start = Date()
+        var o = ClusterOptions()
+        o.algorithms = try parsedAlgorithms()
+        o.kRange = k.range
+        o.restarts = restarts
+        o.seed = seed
+        o.eps = eps
+        o.minSamples = minSamples
+        o.wardK = wardK
+        o.wardHeight = wardHeight
+        o.wardMaxPoints = wardMaxPoints
+        o.wardCell = wardCell
+        o.temporalRange = temporalK.range
+        o.silhouetteSample = silhouetteSample
+        let w = try Workspace(path: ws.workspace, readOnly: false)
+        let info = try w.info()
+        let t = try w.incidents()
+        let needed = max(
+            o.algorithms.contains(.kmeans) ? o.kRange.upperBound : 1,
+            o.algorithms.contains(.temporal) ? o.temporalRange.upperBound : 1)
+        guard t.count >= max(needed, 2) else {
+            throw InputError(
+                file: ws.workspace, "\(t.count) incidents: too few to cluster with k up to \(needed)")
+        }
+        let show = progress.enabled
+        let out = try ClusterPipeline.run(
+            incidents: t, typeNames: try w.dictionaries().type, projection: info.projection, options: o
+        ) { step in
+            if show {
+                FileHandle.standardError.write(
+                    Data(
+                        "cluster: \(step) (\(String(format: "%.1f", Date().timeIntervalSince(start))) s)\n".utf8
+                    ))
+            }
+        }
+        let record = try RunStore(w).save(
+            out, info: info, options: o, duration: Date().timeIntervalSince(start))
+        if json {
+            try printJSON(record)
+            return
+        }
+        for n in record.notes { print(n) }
+        print(
+            "wrote run \(record.id) to \(ws.workspace): \(o.algorithms.map(\.rawValue).joined(separator: ", ")) on \(t.count) incidents in \(String(format: "%.2f", record.durationSeconds)) s"
+        )
+    }
 }

@@ -4,100 +4,100 @@ import PatrolIQCore
 
 @main
 struct PatrolIQ: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "patroliq",
-    abstract:
-      "Crime-hotspot analysis: ingest incidents, cluster, render heatmap tiles, export GeoJSON, serve.",
-    discussion: """
-      Stages run in order and each reads the previous one's store:
-        generate → ingest → stats
-      Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input.
-      """,
-    subcommands: [
-      Generate.self, Ingest.self, Stats.self, Cluster.self, Runs.self, Assignments.self,
-    ])
+    static let configuration = CommandConfiguration(
+        commandName: "patroliq",
+        abstract:
+            "Crime-hotspot analysis: ingest incidents, cluster, render heatmap tiles, export GeoJSON, serve.",
+        discussion: """
+            Stages run in order and each reads the previous one's store:
+              generate → ingest → stats
+            Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input.
+            """,
+        subcommands: [
+            Generate.self, Ingest.self, Stats.self, Cluster.self, Runs.self, Assignments.self,
+        ])
 
-  /// Parses and runs, mapping errors to the project's exit codes: usage and input errors exit 2
-  /// with one line on stderr, runtime failures exit 1.
-  static func main() {
-    do {
-      var command = try parseAsRoot()
-      try command.run()
-    } catch let e as InputError {
-      fail(e.description, code: 2)
-    } catch let e as SQLiteError {
-      fail(e.description, code: 1)
-    } catch {
-      let code = exitCode(for: error)
-      if code == .success {
-        exit(withError: error)  // --help, --version
-      }
-      if code.rawValue == ExitCode.validationFailure.rawValue {
-        FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-        Foundation.exit(2)
-      }
-      if error is ExitCode { Foundation.exit(code.rawValue) }
-      fail(fullMessage(for: error), code: 1)
+    /// Parses and runs, mapping errors to the project's exit codes: usage and input errors exit 2
+    /// with one line on stderr, runtime failures exit 1.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let e as InputError {
+            fail(e.description, code: 2)
+        } catch let e as SQLiteError {
+            fail(e.description, code: 1)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                exit(withError: error)  // --help, --version
+            }
+            if code.rawValue == ExitCode.validationFailure.rawValue {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            if error is ExitCode { Foundation.exit(code.rawValue) }
+            fail(fullMessage(for: error), code: 1)
+        }
     }
-  }
 
-  static func fail(_ message: String, code: Int32) -> Never {
-    FileHandle.standardError.write(Data("patroliq: error: \(message)\n".utf8))
-    Foundation.exit(code)
-  }
+    static func fail(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data("patroliq: error: \(message)\n".utf8))
+        Foundation.exit(code)
+    }
 }
 
 /// Options every stage that reads or writes the workspace shares.
 struct WorkspaceOptions: ParsableArguments {
-  @Option(help: "The workspace database (SQLite) that stages read and write.")
-  var workspace: String = "workspace.sqlite"
+    @Option(help: "The workspace database (SQLite) that stages read and write.")
+    var workspace: String = "workspace.sqlite"
 }
 
 /// Progress lines on stderr: on a terminal, or always with `--progress`.
 struct ProgressOptions: ParsableArguments {
-  @Flag(help: "Show progress on stderr even when it is not a terminal.")
-  var progress = false
+    @Flag(help: "Show progress on stderr even when it is not a terminal.")
+    var progress = false
 
-  var enabled: Bool { progress || isatty(2) == 1 }
+    var enabled: Bool { progress || isatty(2) == 1 }
 }
 
 /// Rate-limited progress printer for long jobs.
 final class ProgressLine: @unchecked Sendable {
-  let enabled: Bool
-  let label: String
-  let start = Date()
-  var last = Date.distantPast
-  let tty = isatty(2) == 1
+    let enabled: Bool
+    let label: String
+    let start = Date()
+    var last = Date.distantPast
+    let tty = isatty(2) == 1
 
-  init(_ label: String, enabled: Bool) {
-    self.label = label
-    self.enabled = enabled
-  }
-
-  /// `done` of `total` units (bytes or rows), with `count` items processed so far.
-  func update(count: Int, done: Int, total: Int, unit: String = "rows") {
-    guard enabled else { return }
-    let now = Date()
-    guard now.timeIntervalSince(last) >= 0.5 || done >= total else { return }
-    last = now
-    let el = now.timeIntervalSince(start)
-    let rate = el > 0 ? Double(count) / el : 0
-    var s = "\(label): \(count) \(unit), \(Int(rate)) \(unit)/s"
-    if total > 0 {
-      let f = min(Double(done) / Double(total), 1)
-      s += String(format: ", %.0f%%", f * 100)
-      if f > 0.01 && f < 1 { s += String(format: ", ETA %.0f s", el * (1 - f) / f) }
+    init(_ label: String, enabled: Bool) {
+        self.label = label
+        self.enabled = enabled
     }
-    FileHandle.standardError.write(Data(((tty ? "\r\u{1B}[K" : "") + s + (tty ? "" : "\n")).utf8))
-  }
 
-  func finish() {
-    if enabled && tty { FileHandle.standardError.write(Data("\n".utf8)) }
-  }
+    /// `done` of `total` units (bytes or rows), with `count` items processed so far.
+    func update(count: Int, done: Int, total: Int, unit: String = "rows") {
+        guard enabled else { return }
+        let now = Date()
+        guard now.timeIntervalSince(last) >= 0.5 || done >= total else { return }
+        last = now
+        let el = now.timeIntervalSince(start)
+        let rate = el > 0 ? Double(count) / el : 0
+        var s = "\(label): \(count) \(unit), \(Int(rate)) \(unit)/s"
+        if total > 0 {
+            let f = min(Double(done) / Double(total), 1)
+            s += String(format: ", %.0f%%", f * 100)
+            if f > 0.01 && f < 1 { s += String(format: ", ETA %.0f s", el * (1 - f) / f) }
+        }
+        FileHandle.standardError.write(Data(((tty ? "\r\u{1B}[K" : "") + s + (tty ? "" : "\n")).utf8))
+    }
+
+    func finish() {
+        if enabled && tty { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
 }
 
 func printJSON<T: Encodable>(_ v: T) throws {
-  let enc = JSONEncoder()
-  enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-  print(String(decoding: try enc.encode(v), as: UTF8.self))
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+    print(String(decoding: try enc.encode(v), as: UTF8.self))
 }

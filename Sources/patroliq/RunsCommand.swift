@@ -3,149 +3,148 @@ import Foundation
 import PatrolIQCore
 
 struct Runs: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    abstract: "List, show and compare cluster runs; mirror them to MLflow.",
-    subcommands: [List.self, Show.self, Compare.self, ExportMLflow.self],
-    defaultSubcommand: List.self)
-
-  struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "One line per run.")
-    @OptionGroup var ws: WorkspaceOptions
-    @Flag(help: "Print JSON.") var json = false
-
-    func run() throws {
-      let runs = try RunStore(Workspace(path: ws.workspace)).list()
-      if json { return try printJSON(runs) }
-      if runs.isEmpty {
-        print("no runs in \(ws.workspace); run 'patroliq cluster' first")
-        return
-      }
-      print(
-        "id  created               rows      algorithms                        k   silhouette  DB      dbscan zones  secs"
-      )
-      for r in runs {
-        let m = r.metrics
-        func f(_ k: String, _ fmt: String) -> String { m[k].map { String(format: fmt, $0) } ?? "-" }
-        print(
-          "\(String(r.id).padding(toLength: 4, withPad: " ", startingAt: 0))\(r.createdAt.prefix(19).padding(toLength: 22, withPad: " ", startingAt: 0))\(String(r.rows).padding(toLength: 10, withPad: " ", startingAt: 0))\(r.algorithms.joined(separator: ",").padding(toLength: 34, withPad: " ", startingAt: 0))\(f("kmeans.k", "%.0f").padding(toLength: 4, withPad: " ", startingAt: 0))\(f("kmeans.silhouette", "%.4f").padding(toLength: 12, withPad: " ", startingAt: 0))\(f("kmeans.davies_bouldin", "%.4f").padding(toLength: 8, withPad: " ", startingAt: 0))\(f("dbscan.clusters", "%.0f").padding(toLength: 14, withPad: " ", startingAt: 0))\(String(format: "%.2f", r.durationSeconds))"
-        )
-      }
-    }
-  }
-
-  struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "A run's parameters, metrics and notes.")
-    @OptionGroup var ws: WorkspaceOptions
-    @Argument(help: "Run id (the latest when omitted).") var id: Int?
-    @Flag(help: "Print JSON.") var json = false
+        abstract: "List, show and compare cluster runs; mirror them to MLflow.",
+        subcommands: [List.self, Show.self, Compare.self, ExportMLflow.self],
+        defaultSubcommand: List.self)
 
-    func run() throws {
-      let w = try Workspace(path: ws.workspace)
-      let store = RunStore(w)
-      let r = try store.run(id, path: ws.workspace)
-      if json { return try printJSON(r) }
-      print(
-        "run \(r.id) — \(r.createdAt), \(r.rows) incidents, data \(r.fingerprint), \(String(format: "%.2f", r.durationSeconds)) s"
-      )
-      print("parameters:")
-      for (k, v) in r.params.sorted(by: { $0.key < $1.key }) { print("  \(k) = \(v)") }
-      print("metrics:")
-      for (k, v) in r.metrics.sorted(by: { $0.key < $1.key }) {
-        print("  \(k) = \(String(format: "%.6g", v))")
-      }
-      for n in r.notes { print(n) }
-      if let data = try store.artifact(run: r.id, name: "kmeans_sweep"),
-        let c = try? JSONDecoder().decode(KChoice.self, from: data)
-      {
-        print("k sweep:   k  inertia          silhouette  davies_bouldin  calinski_harabasz")
-        for s in c.scores {
-          print(
-            String(
-              format: "          %-2d %-16.6g %-11.4f %-15.4f %.1f", s.k, s.inertia,
-              s.silhouette ?? .nan,
-              s.daviesBouldin ?? .nan, s.calinskiHarabasz ?? .nan))
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One line per run.")
+        @OptionGroup var ws: WorkspaceOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let runs = try RunStore(Workspace(path: ws.workspace)).list()
+            if json { return try printJSON(runs) }
+            if runs.isEmpty {
+                print("no runs in \(ws.workspace); run 'patroliq cluster' first")
+                return
+            }
+            print(
+                "id  created               rows      algorithms                        k   silhouette  DB      dbscan zones  secs"
+            )
+            for r in runs {
+                let m = r.metrics
+                func f(_ k: String, _ fmt: String) -> String { m[k].map { String(format: fmt, $0) } ?? "-" }
+                print(
+                    "\(String(r.id).padding(toLength: 4, withPad: " ", startingAt: 0))\(r.createdAt.prefix(19).padding(toLength: 22, withPad: " ", startingAt: 0))\(String(r.rows).padding(toLength: 10, withPad: " ", startingAt: 0))\(r.algorithms.joined(separator: ",").padding(toLength: 34, withPad: " ", startingAt: 0))\(f("kmeans.k", "%.0f").padding(toLength: 4, withPad: " ", startingAt: 0))\(f("kmeans.silhouette", "%.4f").padding(toLength: 12, withPad: " ", startingAt: 0))\(f("kmeans.davies_bouldin", "%.4f").padding(toLength: 8, withPad: " ", startingAt: 0))\(f("dbscan.clusters", "%.0f").padding(toLength: 14, withPad: " ", startingAt: 0))\(String(format: "%.2f", r.durationSeconds))"
+                )
+            }
         }
-      }
-    }
-  }
-
-  struct Compare: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      abstract: "Two runs side by side: parameters and metrics that differ.")
-    @OptionGroup var ws: WorkspaceOptions
-    @Argument(help: "First run id.") var a: Int
-    @Argument(help: "Second run id.") var b: Int
-    @Flag(help: "Print JSON.") var json = false
-
-    struct Row: Encodable {
-      let name: String
-      let a: String
-      let b: String
     }
 
-    func run() throws {
-      let store = RunStore(try Workspace(path: ws.workspace))
-      let ra = try store.run(a, path: ws.workspace)
-      let rb = try store.run(b, path: ws.workspace)
-      var rows: [Row] = []
-      if ra.fingerprint != rb.fingerprint {
-        rows.append(Row(name: "data", a: ra.fingerprint, b: rb.fingerprint))
-      }
-      for k in Set(ra.params.keys).union(rb.params.keys).sorted() where ra.params[k] != rb.params[k]
-      {
-        rows.append(Row(name: "param " + k, a: ra.params[k] ?? "-", b: rb.params[k] ?? "-"))
-      }
-      for k in Set(ra.metrics.keys).union(rb.metrics.keys).sorted() {
-        rows.append(
-          Row(
-            name: k, a: ra.metrics[k].map { String(format: "%.6g", $0) } ?? "-",
-            b: rb.metrics[k].map { String(format: "%.6g", $0) } ?? "-"))
-      }
-      rows.append(
-        Row(
-          name: "duration_s", a: String(format: "%.2f", ra.durationSeconds),
-          b: String(format: "%.2f", rb.durationSeconds)))
-      if json { return try printJSON(rows) }
-      print(
-        "".padding(toLength: 36, withPad: " ", startingAt: 0)
-          + "run \(a)".padding(toLength: 20, withPad: " ", startingAt: 0) + "run \(b)")
-      for r in rows {
-        print(
-          r.name.padding(toLength: 36, withPad: " ", startingAt: 0)
-            + r.a.padding(toLength: 20, withPad: " ", startingAt: 0) + r.b)
-      }
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A run's parameters, metrics and notes.")
+        @OptionGroup var ws: WorkspaceOptions
+        @Argument(help: "Run id (the latest when omitted).") var id: Int?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let w = try Workspace(path: ws.workspace)
+            let store = RunStore(w)
+            let r = try store.run(id, path: ws.workspace)
+            if json { return try printJSON(r) }
+            print(
+                "run \(r.id) — \(r.createdAt), \(r.rows) incidents, data \(r.fingerprint), \(String(format: "%.2f", r.durationSeconds)) s"
+            )
+            print("parameters:")
+            for (k, v) in r.params.sorted(by: { $0.key < $1.key }) { print("  \(k) = \(v)") }
+            print("metrics:")
+            for (k, v) in r.metrics.sorted(by: { $0.key < $1.key }) {
+                print("  \(k) = \(String(format: "%.6g", v))")
+            }
+            for n in r.notes { print(n) }
+            if let data = try store.artifact(run: r.id, name: "kmeans_sweep"),
+                let c = try? JSONDecoder().decode(KChoice.self, from: data)
+            {
+                print("k sweep:   k  inertia          silhouette  davies_bouldin  calinski_harabasz")
+                for s in c.scores {
+                    print(
+                        String(
+                            format: "          %-2d %-16.6g %-11.4f %-15.4f %.1f", s.k, s.inertia,
+                            s.silhouette ?? .nan,
+                            s.daviesBouldin ?? .nan, s.calinskiHarabasz ?? .nan))
+                }
+            }
+        }
     }
-  }
+
+    struct Compare: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Two runs side by side: parameters and metrics that differ.")
+        @OptionGroup var ws: WorkspaceOptions
+        @Argument(help: "First run id.") var a: Int
+        @Argument(help: "Second run id.") var b: Int
+        @Flag(help: "Print JSON.") var json = false
+
+        struct Row: Encodable {
+            let name: String
+            let a: String
+            let b: String
+        }
+
+        func run() throws {
+            let store = RunStore(try Workspace(path: ws.workspace))
+            let ra = try store.run(a, path: ws.workspace)
+            let rb = try store.run(b, path: ws.workspace)
+            var rows: [Row] = []
+            if ra.fingerprint != rb.fingerprint {
+                rows.append(Row(name: "data", a: ra.fingerprint, b: rb.fingerprint))
+            }
+            for k in Set(ra.params.keys).union(rb.params.keys).sorted() where ra.params[k] != rb.params[k] {
+                rows.append(Row(name: "param " + k, a: ra.params[k] ?? "-", b: rb.params[k] ?? "-"))
+            }
+            for k in Set(ra.metrics.keys).union(rb.metrics.keys).sorted() {
+                rows.append(
+                    Row(
+                        name: k, a: ra.metrics[k].map { String(format: "%.6g", $0) } ?? "-",
+                        b: rb.metrics[k].map { String(format: "%.6g", $0) } ?? "-"))
+            }
+            rows.append(
+                Row(
+                    name: "duration_s", a: String(format: "%.2f", ra.durationSeconds),
+                    b: String(format: "%.2f", rb.durationSeconds)))
+            if json { return try printJSON(rows) }
+            print(
+                "".padding(toLength: 36, withPad: " ", startingAt: 0)
+                    + "run \(a)".padding(toLength: 20, withPad: " ", startingAt: 0) + "run \(b)")
+            for r in rows {
+                print(
+                    r.name.padding(toLength: 36, withPad: " ", startingAt: 0)
+                        + r.a.padding(toLength: 20, withPad: " ", startingAt: 0) + r.b)
+            }
+        }
+    }
 }
 
 extension Runs {
-  struct ExportMLflow: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "export-mlflow",
-      abstract: "Mirror runs (parameters, metrics, tags) to an MLflow tracking server.")
-    @OptionGroup var ws: WorkspaceOptions
-    @Option(help: "MLflow tracking server URL, e.g. http://127.0.0.1:5000.") var trackingUri: String
-    @Option(help: "MLflow experiment name (created when missing).") var experiment: String =
-      "patroliq"
-    @Option(name: .customLong("run"), help: "Export only this run (all runs when omitted).")
-    var runID: Int?
+    struct ExportMLflow: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export-mlflow",
+            abstract: "Mirror runs (parameters, metrics, tags) to an MLflow tracking server.")
+        @OptionGroup var ws: WorkspaceOptions
+        @Option(help: "MLflow tracking server URL, e.g. http://127.0.0.1:5000.") var trackingUri: String
+        @Option(help: "MLflow experiment name (created when missing).") var experiment: String =
+            "patroliq"
+        @Option(name: .customLong("run"), help: "Export only this run (all runs when omitted).")
+        var runID: Int?
 
-    func run() throws {
-      let store = RunStore(try Workspace(path: ws.workspace))
-      let runs = try runID.map { [try store.run($0, path: ws.workspace)] } ?? store.list()
-      let exporter: MLflowExporter
-      do { exporter = try MLflowExporter(trackingURI: trackingUri, experiment: experiment) } catch {
-        throw ValidationError("\(error)")
-      }
-      do {
-        let (done, skipped) = try exporter.export(runs)
-        print(
-          "exported \(done) run(s) to \(trackingUri) experiment '\(experiment)' (\(skipped) already there)"
-        )
-      } catch let e as MLflowExporter.Failure {
-        PatrolIQ.fail(e.description, code: 1)
-      }
+        func run() throws {
+            let store = RunStore(try Workspace(path: ws.workspace))
+            let runs = try runID.map { [try store.run($0, path: ws.workspace)] } ?? store.list()
+            let exporter: MLflowExporter
+            do { exporter = try MLflowExporter(trackingURI: trackingUri, experiment: experiment) } catch {
+                throw ValidationError("\(error)")
+            }
+            do {
+                let (done, skipped) = try exporter.export(runs)
+                print(
+                    "exported \(done) run(s) to \(trackingUri) experiment '\(experiment)' (\(skipped) already there)"
+                )
+            } catch let e as MLflowExporter.Failure {
+                PatrolIQ.fail(e.description, code: 1)
+            }
+        }
     }
-  }
 }

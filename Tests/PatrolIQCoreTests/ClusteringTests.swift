@@ -5,298 +5,298 @@ import Testing
 
 /// SciPy and scikit-learn answers on a fixed point set, written by bench/make_reference.py.
 struct Reference: Decodable {
-  struct DB: Decodable {
-    let eps: Double
-    let min_samples: Int
-    let labels: [Int32]
-    let core: [Int]
+    struct DB: Decodable {
+        let eps: Double
+        let min_samples: Int
+        let labels: [Int32]
+        let core: [Int]
+        let silhouette: Double
+        let davies_bouldin: Double
+    }
+    struct Weighted: Decodable {
+        let points: [[Double]]
+        let weights: [Double]
+        let heights: [Double]
+    }
+    let points: [[Double]]
+    let kmeans_labels: [Int32]
+    let kmeans_inertia: Double
     let silhouette: Double
     let davies_bouldin: Double
-  }
-  struct Weighted: Decodable {
-    let points: [[Double]]
-    let weights: [Double]
-    let heights: [Double]
-  }
-  let points: [[Double]]
-  let kmeans_labels: [Int32]
-  let kmeans_inertia: Double
-  let silhouette: Double
-  let davies_bouldin: Double
-  let calinski_harabasz: Double
-  let dbscan: DB
-  let ward_heights: [Double]
-  let ward_sizes: [Double]
-  let weighted: Weighted
+    let calinski_harabasz: Double
+    let dbscan: DB
+    let ward_heights: [Double]
+    let ward_sizes: [Double]
+    let weighted: Weighted
 
-  static let shared: Reference = {
-    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
-      "Reference/clustering.json")
-    do {
-      return try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
-    } catch {
-      fatalError("cannot read \(url.path): \(error)")
-    }
-  }()
+    static let shared: Reference = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Reference/clustering.json")
+        do {
+            return try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
+        } catch {
+            fatalError("cannot read \(url.path): \(error)")
+        }
+    }()
 
-  var matrix: Matrix { Matrix(rows: points.count, cols: 2, data: points.flatMap { $0 }) }
-  var simd: [SIMD2<Double>] { points.map { SIMD2($0[0], $0[1]) } }
+    var matrix: Matrix { Matrix(rows: points.count, cols: 2, data: points.flatMap { $0 }) }
+    var simd: [SIMD2<Double>] { points.map { SIMD2($0[0], $0[1]) } }
 }
 
 /// scikit-learn's DBSCAN, literally: brute-force neighbourhoods, then its labelling loop.
 func referenceDBSCAN(_ p: [SIMD2<Double>], eps: Double, minSamples: Int) -> (
-  labels: [Int32], core: [Bool]
+    labels: [Int32], core: [Bool]
 ) {
-  let n = p.count
-  let nb = (0..<n).map { i in
-    (0..<n).filter { j in
-      let d = p[i] - p[j]
-      return (d * d).sum() <= eps * eps
+    let n = p.count
+    let nb = (0..<n).map { i in
+        (0..<n).filter { j in
+            let d = p[i] - p[j]
+            return (d * d).sum() <= eps * eps
+        }
     }
-  }
-  let core = nb.map { $0.count >= minSamples }
-  var labels = [Int32](repeating: -1, count: n)
-  var label: Int32 = 0
-  for i0 in 0..<n where labels[i0] == -1 && core[i0] {
-    var stack: [Int] = []
-    var i = i0
-    while true {
-      if labels[i] == -1 {
-        labels[i] = label
-        if core[i] { for v in nb[i] where labels[v] == -1 { stack.append(v) } }
-      }
-      guard let next = stack.popLast() else { break }
-      i = next
+    let core = nb.map { $0.count >= minSamples }
+    var labels = [Int32](repeating: -1, count: n)
+    var label: Int32 = 0
+    for i0 in 0..<n where labels[i0] == -1 && core[i0] {
+        var stack: [Int] = []
+        var i = i0
+        while true {
+            if labels[i] == -1 {
+                labels[i] = label
+                if core[i] { for v in nb[i] where labels[v] == -1 { stack.append(v) } }
+            }
+            guard let next = stack.popLast() else { break }
+            i = next
+        }
+        label += 1
     }
-    label += 1
-  }
-  return (labels, core)
+    return (labels, core)
 }
 
 @Suite struct ClusteringTests {
-  func blobs(seed: UInt64, perBlob: Int = 200) -> ([SIMD2<Double>], [Int]) {
-    var rng = SeededRandom(seed: seed)
-    let centres: [SIMD2<Double>] = [SIMD2(0, 0), SIMD2(5000, 0), SIMD2(0, 5000), SIMD2(5000, 5000)]
-    var pts: [SIMD2<Double>] = []
-    var truth: [Int] = []
-    for (c, centre) in centres.enumerated() {
-      for _ in 0..<perBlob {
-        pts.append(centre + SIMD2(rng.gaussian(), rng.gaussian()) * 300)
-        truth.append(c)
-      }
-    }
-    return (pts, truth)
-  }
-
-  @Test func kmeansSeparatesBlobsAndIsDeterministic() {
-    let (pts, truth) = blobs(seed: 1)
-    let x = Matrix(points: pts)
-    let r = KMeans(k: 4, seed: 9).fit(x)
-    #expect(r.labels.count == pts.count && r.labels.allSatisfy { $0 >= 0 && $0 < 4 })
-    // Same partition as the truth, up to renaming.
-    var map = [Int: Int32]()
-    for (i, t) in truth.enumerated() {
-      if let m = map[t] { #expect(m == r.labels[i]) } else { map[t] = r.labels[i] }
-    }
-    #expect(Set(map.values).count == 4)
-    for j in 0..<4 {
-      let c = SIMD2(r.centers.data[2 * j], r.centers.data[2 * j + 1])
-      let nearest = [SIMD2<Double>(0, 0), SIMD2(5000, 0), SIMD2(0, 5000), SIMD2(5000, 5000)].map {
-        ((c - $0) * (c - $0)).sum().squareRoot()
-      }.min()!
-      #expect(nearest < 60)
-    }
-    #expect(KMeans(k: 4, seed: 9).fit(x) == r)
-    #expect(abs(r.inertia - KMeans.inertia(x, centers: r.centers, labels: r.labels)) < 1e-6)
-  }
-
-  @Test func kmeansMatchesScikitLearnInertia() {
-    let ref = Reference.shared
-    let r = KMeans(k: 4, restarts: 10, seed: 1).fit(ref.matrix)
-    // A local optimum at least as good as scikit-learn's best of 10 (within 0.5 %).
-    #expect(r.inertia <= ref.kmeans_inertia * 1.005)
-    // Lloyd's fixed point: every label is its nearest centre.
-    #expect(KMeans.assign(ref.matrix, centers: r.centers) == r.labels)
-  }
-
-  @Test func metricsEqualScikitLearn() throws {
-    let ref = Reference.shared
-    let x = ref.matrix
-    let s = try #require(ClusterMetrics.silhouette(x, labels: ref.kmeans_labels))
-    #expect(abs(s - ref.silhouette) < 1e-9)
-    let db = try #require(ClusterMetrics.daviesBouldin(x, labels: ref.kmeans_labels))
-    #expect(abs(db - ref.davies_bouldin) < 1e-9)
-    let ch = try #require(ClusterMetrics.calinskiHarabasz(x, labels: ref.kmeans_labels))
-    #expect(abs(ch - ref.calinski_harabasz) / ref.calinski_harabasz < 1e-9)
-    #expect(ClusterMetrics.silhouette(x, labels: [Int32](repeating: 0, count: x.rows)) == nil)
-  }
-
-  @Test func dbscanEqualsScikitLearn() throws {
-    let ref = Reference.shared
-    let r = DBSCAN(eps: ref.dbscan.eps, minSamples: ref.dbscan.min_samples).fit(ref.simd)
-    #expect(r.labels == ref.dbscan.labels)
-    #expect(r.isCore.indices.filter { r.isCore[$0] } == ref.dbscan.core)
-    let keep = r.labels.indices.filter { r.labels[$0] >= 0 }
-    let sub = ref.matrix.select(keep)
-    let lab = keep.map { r.labels[$0] }
-    #expect(
-      abs(try #require(ClusterMetrics.silhouette(sub, labels: lab)) - ref.dbscan.silhouette) < 1e-9)
-    #expect(
-      abs(try #require(ClusterMetrics.daviesBouldin(sub, labels: lab)) - ref.dbscan.davies_bouldin)
-        < 1e-9)
-  }
-
-  @Test func dbscanHandMadeLayout() {
-    // Four points in a tight square (each has 4 within eps → core with min_samples 4),
-    // one border point next to a corner, one isolated noise point, and a second square.
-    let pts: [SIMD2<Double>] = [
-      SIMD2(0, 0), SIMD2(1, 0), SIMD2(0, 1), SIMD2(1, 1),  // cluster 0 (core)
-      SIMD2(2.0, 1.0),  // border: within 1.5 of (1,0),(1,1) only
-      SIMD2(50, 50),  // noise
-      SIMD2(10, 10), SIMD2(11, 10), SIMD2(10, 11), SIMD2(11, 11),  // cluster 1
-    ]
-    let r = DBSCAN(eps: 1.5, minSamples: 4).fit(pts)
-    #expect(r.labels == [0, 0, 0, 0, 0, -1, 1, 1, 1, 1])
-    #expect(r.isCore == [true, true, true, true, false, false, true, true, true, true])
-    #expect(r.clusterCount == 2 && r.noiseCount == 1)
-  }
-
-  @Test func dbscanBorderPointJoinsTheLowestCluster() {
-    // A border point between two clusters goes to the one whose lowest core index is smaller.
-    let pts: [SIMD2<Double>] = [
-      SIMD2(10, 0), SIMD2(10.5, 0), SIMD2(10, 0.5),  // cluster B listed first → label 0
-      SIMD2(0, 0), SIMD2(0.5, 0), SIMD2(0, 0.5),  // cluster A → label 1
-      SIMD2(5, 0),  // border of both when eps reaches
-    ]
-    let r = DBSCAN(eps: 5.0, minSamples: 3).fit(pts)
-    let ref = referenceDBSCAN(pts, eps: 5.0, minSamples: 3)
-    #expect(r.labels == ref.labels && r.isCore == ref.core)
-  }
-
-  @Test(arguments: [1, 2, 3, 4, 5] as [UInt64])
-  func dbscanEqualsBruteForceOnRandomData(seed: UInt64) {
-    var rng = SeededRandom(seed: seed)
-    var pts: [SIMD2<Double>] = []
-    for _ in 0..<600 {
-      if rng.unit() < 0.7 {
-        let c = [SIMD2<Double>(0, 0), SIMD2(400, 100), SIMD2(150, 420)][rng.below(3)]
-        pts.append(c + SIMD2(rng.gaussian(), rng.gaussian()) * 60)
-      } else {
-        pts.append(SIMD2(rng.unit() * 700 - 100, rng.unit() * 700 - 100))
-      }
-    }
-    let r = DBSCAN(eps: 30, minSamples: 6).fit(pts)
-    let ref = referenceDBSCAN(pts, eps: 30, minSamples: 6)
-    #expect(r.labels == ref.labels)
-    #expect(r.isCore == ref.core)
-  }
-
-  @Test func wardHeightsEqualSciPy() {
-    let ref = Reference.shared
-    let z = Ward.linkage(ref.matrix)
-    #expect(z.count == ref.points.count - 1)
-    for (a, b) in zip(z.map(\.height), ref.ward_heights) { #expect(abs(a - b) <= 1e-9 * max(1, b)) }
-    #expect(z.map(\.size) == ref.ward_sizes)
-    // SciPy layout: ids of merge i are < n + i, sizes add up.
-    let n = ref.points.count
-    for (i, m) in z.enumerated() { #expect(m.a < m.b && m.b < n + i) }
-    #expect(z.last?.size == Double(n))
-  }
-
-  @Test func weightedWardEqualsSciPyOnRepeatedPoints() {
-    let w = Reference.shared.weighted
-    let z = Ward.linkage(
-      Matrix(rows: w.points.count, cols: 2, data: w.points.flatMap { $0 }), weights: w.weights)
-    #expect(z.count == w.heights.count)
-    for (a, b) in zip(z.map(\.height), w.heights) { #expect(abs(a - b) <= 1e-9 * max(1, b)) }
-  }
-
-  @Test func wardCutGivesKClustersEveryPointAssigned() {
-    let (pts, truth) = blobs(seed: 3, perBlob: 50)
-    let z = Ward.linkage(Matrix(points: pts))
-    let labels = Ward.cut(z, n: pts.count, clusters: 4)
-    #expect(Set(labels) == [0, 1, 2, 3])
-    var map = [Int: Int32]()
-    for (i, t) in truth.enumerated() {
-      if let m = map[t] { #expect(m == labels[i]) } else { map[t] = labels[i] }
-    }
-    #expect(Ward.cut(z, n: pts.count, clusters: 1).allSatisfy { $0 == 0 })
-    #expect(Set(Ward.cut(z, n: pts.count, clusters: pts.count)).count == pts.count)
-  }
-
-  @Test func cyclicFeaturesWrap() {
-    func dist(_ a: Double, _ b: Double, _ p: Double) -> Double {
-      let x = CyclicFeatures.encode(a, period: p)
-      let y = CyclicFeatures.encode(b, period: p)
-      return ((x.sin - y.sin) * (x.sin - y.sin) + (x.cos - y.cos) * (x.cos - y.cos)).squareRoot()
-    }
-    #expect(abs(dist(23, 0, 24) - dist(0, 1, 24)) < 1e-12)
-    #expect(dist(23, 0, 24) < dist(0, 12, 24) / 5)
-    #expect(abs(dist(6, 0, 7) - dist(0, 1, 7)) < 1e-12)  // Sunday next to Monday
-    let m = CyclicFeatures.matrix(hour: [23, 0], weekday: [6, 0], month: [12, 1])
-    #expect(m.cols == 6 && m.rows == 2)
-  }
-
-  @Test func kChoiceRule() {
-    func s(_ k: Int, _ inertia: Double, _ sil: Double, _ db: Double) -> KScore {
-      KScore(
-        k: k, inertia: inertia, silhouette: sil, daviesBouldin: db, calinskiHarabasz: 1,
-        iterations: 1)
-    }
-    let c = KChoice(scores: [
-      s(5, 100, 0.40, 0.9), s(6, 60, 0.45, 0.8), s(7, 50, 0.445, 0.7), s(8, 45, 0.30, 0.95),
-    ])
-    #expect(c.bestSilhouette == 6)
-    #expect(c.k == 7)  // within 0.01 of the best silhouette, lower Davies–Bouldin
-    #expect(c.elbow == 6)
-  }
-
-  @Test func temporalDescriptionAndRiskSlots() {
-    // 1 000 incidents at Friday 22 h and an even spread elsewhere.
-    var hour: [UInt8] = []
-    var day: [UInt8] = []
-    var month: [UInt8] = []
-    var wk: [UInt8] = []
-    var type: [Int32] = []
-    for i in 0..<1000 {
-      hour.append(22)
-      day.append(4)
-      month.append(UInt8(1 + i % 12))
-      wk.append(0)
-      type.append(0)
-    }
-    for w in 0..<7 {
-      for h in 0..<24 {
-        for _ in 0..<5 {
-          hour.append(UInt8(h))
-          day.append(UInt8(w))
-          month.append(6)
-          wk.append(w >= 5 ? 1 : 0)
-          type.append(1)
+    func blobs(seed: UInt64, perBlob: Int = 200) -> ([SIMD2<Double>], [Int]) {
+        var rng = SeededRandom(seed: seed)
+        let centres: [SIMD2<Double>] = [SIMD2(0, 0), SIMD2(5000, 0), SIMD2(0, 5000), SIMD2(5000, 5000)]
+        var pts: [SIMD2<Double>] = []
+        var truth: [Int] = []
+        for (c, centre) in centres.enumerated() {
+            for _ in 0..<perBlob {
+                pts.append(centre + SIMD2(rng.gaussian(), rng.gaussian()) * 300)
+                truth.append(c)
+            }
         }
-      }
+        return (pts, truth)
     }
-    let labels = (0..<hour.count).map { Int32($0 < 1000 ? 0 : 1) }
-    let a = TemporalAnalysis.describe(
-      labels: labels, k: 2, hour: hour, weekday: day, month: month, weekend: wk, type: type,
-      typeNames: ["ROBBERY", "THEFT"], silhouetteByK: [2: 0.5])
-    #expect(a.patterns[0].peakHours.first == 22 && a.patterns[0].peakWeekdays.first == 4)
-    #expect(a.riskSlots.count == 1 && a.riskSlots[0].weekday == 4 && a.riskSlots[0].hour == 22)
-    #expect(a.profiles.first { $0.type == "ROBBERY" }?.patternShares == [1, 0])
-    #expect(
-      a.profiles.first { $0.type == "THEFT" }?.hourly.allSatisfy { abs($0 - 1.0 / 24) < 1e-12 }
-        == true)
-  }
 
-  @Test func pcaFindsTheDominantDirection() {
-    var rng = SeededRandom(seed: 5)
-    var d: [Double] = []
-    for _ in 0..<2000 {
-      let t = rng.gaussian()
-      d += [t, t + 0.01 * rng.gaussian(), rng.gaussian()]
+    @Test func kmeansSeparatesBlobsAndIsDeterministic() {
+        let (pts, truth) = blobs(seed: 1)
+        let x = Matrix(points: pts)
+        let r = KMeans(k: 4, seed: 9).fit(x)
+        #expect(r.labels.count == pts.count && r.labels.allSatisfy { $0 >= 0 && $0 < 4 })
+        // Same partition as the truth, up to renaming.
+        var map = [Int: Int32]()
+        for (i, t) in truth.enumerated() {
+            if let m = map[t] { #expect(m == r.labels[i]) } else { map[t] = r.labels[i] }
+        }
+        #expect(Set(map.values).count == 4)
+        for j in 0..<4 {
+            let c = SIMD2(r.centers.data[2 * j], r.centers.data[2 * j + 1])
+            let nearest = [SIMD2<Double>(0, 0), SIMD2(5000, 0), SIMD2(0, 5000), SIMD2(5000, 5000)].map {
+                ((c - $0) * (c - $0)).sum().squareRoot()
+            }.min()!
+            #expect(nearest < 60)
+        }
+        #expect(KMeans(k: 4, seed: 9).fit(x) == r)
+        #expect(abs(r.inertia - KMeans.inertia(x, centers: r.centers, labels: r.labels)) < 1e-6)
     }
-    let p = PCA.fit(Matrix(rows: 2000, cols: 3, data: d), features: ["a", "b", "c"])
-    #expect(p.explainedVarianceRatio[0] > 0.6)
-    #expect(abs(abs(p.components[0][0]) - 0.7071) < 0.01 && abs(p.components[0][2]) < 0.05)
-  }
+
+    @Test func kmeansMatchesScikitLearnInertia() {
+        let ref = Reference.shared
+        let r = KMeans(k: 4, restarts: 10, seed: 1).fit(ref.matrix)
+        // A local optimum at least as good as scikit-learn's best of 10 (within 0.5 %).
+        #expect(r.inertia <= ref.kmeans_inertia * 1.005)
+        // Lloyd's fixed point: every label is its nearest centre.
+        #expect(KMeans.assign(ref.matrix, centers: r.centers) == r.labels)
+    }
+
+    @Test func metricsEqualScikitLearn() throws {
+        let ref = Reference.shared
+        let x = ref.matrix
+        let s = try #require(ClusterMetrics.silhouette(x, labels: ref.kmeans_labels))
+        #expect(abs(s - ref.silhouette) < 1e-9)
+        let db = try #require(ClusterMetrics.daviesBouldin(x, labels: ref.kmeans_labels))
+        #expect(abs(db - ref.davies_bouldin) < 1e-9)
+        let ch = try #require(ClusterMetrics.calinskiHarabasz(x, labels: ref.kmeans_labels))
+        #expect(abs(ch - ref.calinski_harabasz) / ref.calinski_harabasz < 1e-9)
+        #expect(ClusterMetrics.silhouette(x, labels: [Int32](repeating: 0, count: x.rows)) == nil)
+    }
+
+    @Test func dbscanEqualsScikitLearn() throws {
+        let ref = Reference.shared
+        let r = DBSCAN(eps: ref.dbscan.eps, minSamples: ref.dbscan.min_samples).fit(ref.simd)
+        #expect(r.labels == ref.dbscan.labels)
+        #expect(r.isCore.indices.filter { r.isCore[$0] } == ref.dbscan.core)
+        let keep = r.labels.indices.filter { r.labels[$0] >= 0 }
+        let sub = ref.matrix.select(keep)
+        let lab = keep.map { r.labels[$0] }
+        #expect(
+            abs(try #require(ClusterMetrics.silhouette(sub, labels: lab)) - ref.dbscan.silhouette) < 1e-9)
+        #expect(
+            abs(try #require(ClusterMetrics.daviesBouldin(sub, labels: lab)) - ref.dbscan.davies_bouldin)
+                < 1e-9)
+    }
+
+    @Test func dbscanHandMadeLayout() {
+        // Four points in a tight square (each has 4 within eps → core with min_samples 4),
+        // one border point next to a corner, one isolated noise point, and a second square.
+        let pts: [SIMD2<Double>] = [
+            SIMD2(0, 0), SIMD2(1, 0), SIMD2(0, 1), SIMD2(1, 1),  // cluster 0 (core)
+            SIMD2(2.0, 1.0),  // border: within 1.5 of (1,0),(1,1) only
+            SIMD2(50, 50),  // noise
+            SIMD2(10, 10), SIMD2(11, 10), SIMD2(10, 11), SIMD2(11, 11),  // cluster 1
+        ]
+        let r = DBSCAN(eps: 1.5, minSamples: 4).fit(pts)
+        #expect(r.labels == [0, 0, 0, 0, 0, -1, 1, 1, 1, 1])
+        #expect(r.isCore == [true, true, true, true, false, false, true, true, true, true])
+        #expect(r.clusterCount == 2 && r.noiseCount == 1)
+    }
+
+    @Test func dbscanBorderPointJoinsTheLowestCluster() {
+        // A border point between two clusters goes to the one whose lowest core index is smaller.
+        let pts: [SIMD2<Double>] = [
+            SIMD2(10, 0), SIMD2(10.5, 0), SIMD2(10, 0.5),  // cluster B listed first → label 0
+            SIMD2(0, 0), SIMD2(0.5, 0), SIMD2(0, 0.5),  // cluster A → label 1
+            SIMD2(5, 0),  // border of both when eps reaches
+        ]
+        let r = DBSCAN(eps: 5.0, minSamples: 3).fit(pts)
+        let ref = referenceDBSCAN(pts, eps: 5.0, minSamples: 3)
+        #expect(r.labels == ref.labels && r.isCore == ref.core)
+    }
+
+    @Test(arguments: [1, 2, 3, 4, 5] as [UInt64])
+    func dbscanEqualsBruteForceOnRandomData(seed: UInt64) {
+        var rng = SeededRandom(seed: seed)
+        var pts: [SIMD2<Double>] = []
+        for _ in 0..<600 {
+            if rng.unit() < 0.7 {
+                let c = [SIMD2<Double>(0, 0), SIMD2(400, 100), SIMD2(150, 420)][rng.below(3)]
+                pts.append(c + SIMD2(rng.gaussian(), rng.gaussian()) * 60)
+            } else {
+                pts.append(SIMD2(rng.unit() * 700 - 100, rng.unit() * 700 - 100))
+            }
+        }
+        let r = DBSCAN(eps: 30, minSamples: 6).fit(pts)
+        let ref = referenceDBSCAN(pts, eps: 30, minSamples: 6)
+        #expect(r.labels == ref.labels)
+        #expect(r.isCore == ref.core)
+    }
+
+    @Test func wardHeightsEqualSciPy() {
+        let ref = Reference.shared
+        let z = Ward.linkage(ref.matrix)
+        #expect(z.count == ref.points.count - 1)
+        for (a, b) in zip(z.map(\.height), ref.ward_heights) { #expect(abs(a - b) <= 1e-9 * max(1, b)) }
+        #expect(z.map(\.size) == ref.ward_sizes)
+        // SciPy layout: ids of merge i are < n + i, sizes add up.
+        let n = ref.points.count
+        for (i, m) in z.enumerated() { #expect(m.a < m.b && m.b < n + i) }
+        #expect(z.last?.size == Double(n))
+    }
+
+    @Test func weightedWardEqualsSciPyOnRepeatedPoints() {
+        let w = Reference.shared.weighted
+        let z = Ward.linkage(
+            Matrix(rows: w.points.count, cols: 2, data: w.points.flatMap { $0 }), weights: w.weights)
+        #expect(z.count == w.heights.count)
+        for (a, b) in zip(z.map(\.height), w.heights) { #expect(abs(a - b) <= 1e-9 * max(1, b)) }
+    }
+
+    @Test func wardCutGivesKClustersEveryPointAssigned() {
+        let (pts, truth) = blobs(seed: 3, perBlob: 50)
+        let z = Ward.linkage(Matrix(points: pts))
+        let labels = Ward.cut(z, n: pts.count, clusters: 4)
+        #expect(Set(labels) == [0, 1, 2, 3])
+        var map = [Int: Int32]()
+        for (i, t) in truth.enumerated() {
+            if let m = map[t] { #expect(m == labels[i]) } else { map[t] = labels[i] }
+        }
+        #expect(Ward.cut(z, n: pts.count, clusters: 1).allSatisfy { $0 == 0 })
+        #expect(Set(Ward.cut(z, n: pts.count, clusters: pts.count)).count == pts.count)
+    }
+
+    @Test func cyclicFeaturesWrap() {
+        func dist(_ a: Double, _ b: Double, _ p: Double) -> Double {
+            let x = CyclicFeatures.encode(a, period: p)
+            let y = CyclicFeatures.encode(b, period: p)
+            return ((x.sin - y.sin) * (x.sin - y.sin) + (x.cos - y.cos) * (x.cos - y.cos)).squareRoot()
+        }
+        #expect(abs(dist(23, 0, 24) - dist(0, 1, 24)) < 1e-12)
+        #expect(dist(23, 0, 24) < dist(0, 12, 24) / 5)
+        #expect(abs(dist(6, 0, 7) - dist(0, 1, 7)) < 1e-12)  // Sunday next to Monday
+        let m = CyclicFeatures.matrix(hour: [23, 0], weekday: [6, 0], month: [12, 1])
+        #expect(m.cols == 6 && m.rows == 2)
+    }
+
+    @Test func kChoiceRule() {
+        func s(_ k: Int, _ inertia: Double, _ sil: Double, _ db: Double) -> KScore {
+            KScore(
+                k: k, inertia: inertia, silhouette: sil, daviesBouldin: db, calinskiHarabasz: 1,
+                iterations: 1)
+        }
+        let c = KChoice(scores: [
+            s(5, 100, 0.40, 0.9), s(6, 60, 0.45, 0.8), s(7, 50, 0.445, 0.7), s(8, 45, 0.30, 0.95),
+        ])
+        #expect(c.bestSilhouette == 6)
+        #expect(c.k == 7)  // within 0.01 of the best silhouette, lower Davies–Bouldin
+        #expect(c.elbow == 6)
+    }
+
+    @Test func temporalDescriptionAndRiskSlots() {
+        // 1 000 incidents at Friday 22 h and an even spread elsewhere.
+        var hour: [UInt8] = []
+        var day: [UInt8] = []
+        var month: [UInt8] = []
+        var wk: [UInt8] = []
+        var type: [Int32] = []
+        for i in 0..<1000 {
+            hour.append(22)
+            day.append(4)
+            month.append(UInt8(1 + i % 12))
+            wk.append(0)
+            type.append(0)
+        }
+        for w in 0..<7 {
+            for h in 0..<24 {
+                for _ in 0..<5 {
+                    hour.append(UInt8(h))
+                    day.append(UInt8(w))
+                    month.append(6)
+                    wk.append(w >= 5 ? 1 : 0)
+                    type.append(1)
+                }
+            }
+        }
+        let labels = (0..<hour.count).map { Int32($0 < 1000 ? 0 : 1) }
+        let a = TemporalAnalysis.describe(
+            labels: labels, k: 2, hour: hour, weekday: day, month: month, weekend: wk, type: type,
+            typeNames: ["ROBBERY", "THEFT"], silhouetteByK: [2: 0.5])
+        #expect(a.patterns[0].peakHours.first == 22 && a.patterns[0].peakWeekdays.first == 4)
+        #expect(a.riskSlots.count == 1 && a.riskSlots[0].weekday == 4 && a.riskSlots[0].hour == 22)
+        #expect(a.profiles.first { $0.type == "ROBBERY" }?.patternShares == [1, 0])
+        #expect(
+            a.profiles.first { $0.type == "THEFT" }?.hourly.allSatisfy { abs($0 - 1.0 / 24) < 1e-12 }
+                == true)
+    }
+
+    @Test func pcaFindsTheDominantDirection() {
+        var rng = SeededRandom(seed: 5)
+        var d: [Double] = []
+        for _ in 0..<2000 {
+            let t = rng.gaussian()
+            d += [t, t + 0.01 * rng.gaussian(), rng.gaussian()]
+        }
+        let p = PCA.fit(Matrix(rows: 2000, cols: 3, data: d), features: ["a", "b", "c"])
+        #expect(p.explainedVarianceRatio[0] > 0.6)
+        #expect(abs(abs(p.components[0][0]) - 0.7071) < 0.01 && abs(p.components[0][2]) < 0.05)
+    }
 }

@@ -1,9 +1,9 @@
 /// DBSCAN result: labels (−1 noise) and which rows are core points.
 public struct DBSCANResult: Sendable, Equatable {
-  public var labels: [Int32]
-  public var isCore: [Bool]
-  public var clusterCount: Int
-  public var noiseCount: Int { labels.reduce(0) { $0 + ($1 < 0 ? 1 : 0) } }
+    public var labels: [Int32]
+    public var isCore: [Bool]
+    public var clusterCount: Int
+    public var noiseCount: Int { labels.reduce(0) { $0 + ($1 < 0 ? 1 : 0) } }
 }
 
 /// Grid DBSCAN in the plane (after Gunawan): cells of side eps/√2, so a cell's points are all within
@@ -14,172 +14,172 @@ public struct DBSCANResult: Sendable, Equatable {
 /// numbered by their lowest row index; a border point joins the lowest-numbered cluster among its core
 /// neighbours (the cluster whose expansion reaches it first in scikit-learn's order).
 public struct DBSCAN: Sendable {
-  public var eps: Double
-  public var minSamples: Int
+    public var eps: Double
+    public var minSamples: Int
 
-  public init(eps: Double, minSamples: Int) {
-    self.eps = eps
-    self.minSamples = minSamples
-  }
+    public init(eps: Double, minSamples: Int) {
+        self.eps = eps
+        self.minSamples = minSamples
+    }
 
-  public func fit(_ pts: [SIMD2<Double>]) -> DBSCANResult {
-    let n = pts.count
-    guard n > 0 else { return DBSCANResult(labels: [], isCore: [], clusterCount: 0) }
-    let side = eps / 2.0.squareRoot()
-    let eps2 = eps * eps
-    var minX = Double.infinity
-    var minY = Double.infinity
-    var maxX = -Double.infinity
-    var maxY = -Double.infinity
-    for p in pts {
-      minX = min(minX, p.x)
-      minY = min(minY, p.y)
-      maxX = max(maxX, p.x)
-      maxY = max(maxY, p.y)
-    }
-    let cols = Int(((maxX - minX) / side).rounded(.down)) + 1
-    let rows = Int(((maxY - minY) / side).rounded(.down)) + 1
-    // Cells as a sorted list (counting sort by cell id): members of cell c are order[start[c]..<start[c+1]].
-    func cellOf(_ p: SIMD2<Double>) -> (Int, Int) {
-      (min(Int((p.x - minX) / side), cols - 1), min(Int((p.y - minY) / side), rows - 1))
-    }
-    var cellKey = [Int](repeating: 0, count: n)
-    var keys = [Int]()
-    var slot = [Int: Int]()  // cell id (row * cols + col) → dense index
-    for i in 0..<n {
-      let (cx, cy) = cellOf(pts[i])
-      let id = cy * cols + cx
-      if let s = slot[id] {
-        cellKey[i] = s
-      } else {
-        slot[id] = keys.count
-        cellKey[i] = keys.count
-        keys.append(id)
-      }
-    }
-    let m = keys.count
-    var start = [Int](repeating: 0, count: m + 1)
-    for i in 0..<n { start[cellKey[i] + 1] += 1 }
-    for c in 0..<m { start[c + 1] += start[c] }
-    var fill = start
-    var order = [Int](repeating: 0, count: n)
-    for i in 0..<n {
-      order[fill[cellKey[i]]] = i
-      fill[cellKey[i]] += 1
-    }
-    // Neighbour cells (5 × 5 block) of every non-empty cell.
-    var neighbours = [[Int]](repeating: [], count: m)
-    for c in 0..<m {
-      let cx = keys[c] % cols
-      let cy = keys[c] / cols
-      for dy in -2...2 {
-        for dx in -2...2 {
-          let x = cx + dx
-          let y = cy + dy
-          guard x >= 0, y >= 0, x < cols, y < rows, let s = slot[y * cols + x] else { continue }
-          neighbours[c].append(s)
+    public func fit(_ pts: [SIMD2<Double>]) -> DBSCANResult {
+        let n = pts.count
+        guard n > 0 else { return DBSCANResult(labels: [], isCore: [], clusterCount: 0) }
+        let side = eps / 2.0.squareRoot()
+        let eps2 = eps * eps
+        var minX = Double.infinity
+        var minY = Double.infinity
+        var maxX = -Double.infinity
+        var maxY = -Double.infinity
+        for p in pts {
+            minX = min(minX, p.x)
+            minY = min(minY, p.y)
+            maxX = max(maxX, p.x)
+            maxY = max(maxY, p.y)
         }
-      }
-    }
-    // Core points: a cell holding ≥ minSamples points makes all of them core at once.
-    var isCore = [Bool](repeating: false, count: n)
-    isCore.withUnsafeMutableBufferPointer { cp in
-      let C = cp.baseAddress!
-      parallelRanges(m, parts: workerCount, minimum: 64) { range, _ in
-        for c in range {
-          let size = start[c + 1] - start[c]
-          if size >= minSamples {
-            for t in start[c]..<start[c + 1] { C[order[t]] = true }
-            continue
-          }
-          for t in start[c]..<start[c + 1] {
-            let i = order[t]
-            let p = pts[i]
-            var count = 0
-            search: for nc in neighbours[c] {
-              for u in start[nc]..<start[nc + 1] {
-                let q = pts[order[u]]
-                let dx = p.x - q.x
-                let dy = p.y - q.y
-                if dx * dx + dy * dy <= eps2 {
-                  count += 1
-                  if count >= minSamples { break search }
+        let cols = Int(((maxX - minX) / side).rounded(.down)) + 1
+        let rows = Int(((maxY - minY) / side).rounded(.down)) + 1
+        // Cells as a sorted list (counting sort by cell id): members of cell c are order[start[c]..<start[c+1]].
+        func cellOf(_ p: SIMD2<Double>) -> (Int, Int) {
+            (min(Int((p.x - minX) / side), cols - 1), min(Int((p.y - minY) / side), rows - 1))
+        }
+        var cellKey = [Int](repeating: 0, count: n)
+        var keys = [Int]()
+        var slot = [Int: Int]()  // cell id (row * cols + col) → dense index
+        for i in 0..<n {
+            let (cx, cy) = cellOf(pts[i])
+            let id = cy * cols + cx
+            if let s = slot[id] {
+                cellKey[i] = s
+            } else {
+                slot[id] = keys.count
+                cellKey[i] = keys.count
+                keys.append(id)
+            }
+        }
+        let m = keys.count
+        var start = [Int](repeating: 0, count: m + 1)
+        for i in 0..<n { start[cellKey[i] + 1] += 1 }
+        for c in 0..<m { start[c + 1] += start[c] }
+        var fill = start
+        var order = [Int](repeating: 0, count: n)
+        for i in 0..<n {
+            order[fill[cellKey[i]]] = i
+            fill[cellKey[i]] += 1
+        }
+        // Neighbour cells (5 × 5 block) of every non-empty cell.
+        var neighbours = [[Int]](repeating: [], count: m)
+        for c in 0..<m {
+            let cx = keys[c] % cols
+            let cy = keys[c] / cols
+            for dy in -2...2 {
+                for dx in -2...2 {
+                    let x = cx + dx
+                    let y = cy + dy
+                    guard x >= 0, y >= 0, x < cols, y < rows, let s = slot[y * cols + x] else { continue }
+                    neighbours[c].append(s)
                 }
-              }
             }
-            C[i] = count >= minSamples
-          }
         }
-      }
-    }
-    // Union-find over cells that hold core points: core points of one cell are within eps.
-    var parent = Array(0..<m)
-    func find(_ a: Int) -> Int {
-      var a = a
-      while parent[a] != a {
-        parent[a] = parent[parent[a]]
-        a = parent[a]
-      }
-      return a
-    }
-    var cores = [[Int]](repeating: [], count: m)
-    for c in 0..<m {
-      for t in start[c]..<start[c + 1] where isCore[order[t]] { cores[c].append(order[t]) }
-    }
-    for c in 0..<m where !cores[c].isEmpty {
-      for nc in neighbours[c] where nc > c && !cores[nc].isEmpty {
-        let ra = find(c)
-        let rb = find(nc)
-        if ra == rb { continue }
-        // Any core pair within eps joins the two cells.
-        var linked = false
-        outer: for i in cores[c] {
-          let p = pts[i]
-          for j in cores[nc] {
-            let q = pts[j]
-            let dx = p.x - q.x
-            let dy = p.y - q.y
-            if dx * dx + dy * dy <= eps2 {
-              linked = true
-              break outer
+        // Core points: a cell holding ≥ minSamples points makes all of them core at once.
+        var isCore = [Bool](repeating: false, count: n)
+        isCore.withUnsafeMutableBufferPointer { cp in
+            let C = cp.baseAddress!
+            parallelRanges(m, parts: workerCount, minimum: 64) { range, _ in
+                for c in range {
+                    let size = start[c + 1] - start[c]
+                    if size >= minSamples {
+                        for t in start[c]..<start[c + 1] { C[order[t]] = true }
+                        continue
+                    }
+                    for t in start[c]..<start[c + 1] {
+                        let i = order[t]
+                        let p = pts[i]
+                        var count = 0
+                        search: for nc in neighbours[c] {
+                            for u in start[nc]..<start[nc + 1] {
+                                let q = pts[order[u]]
+                                let dx = p.x - q.x
+                                let dy = p.y - q.y
+                                if dx * dx + dy * dy <= eps2 {
+                                    count += 1
+                                    if count >= minSamples { break search }
+                                }
+                            }
+                        }
+                        C[i] = count >= minSamples
+                    }
+                }
             }
-          }
         }
-        if linked { parent[max(ra, rb)] = min(ra, rb) }
-      }
-    }
-    // Number clusters by their lowest core row index.
-    var labels = [Int32](repeating: -1, count: n)
-    var clusterOfRoot = [Int: Int32]()
-    var next: Int32 = 0
-    for i in 0..<n where isCore[i] {
-      let r = find(cellKey[i])
-      if let l = clusterOfRoot[r] {
-        labels[i] = l
-      } else {
-        clusterOfRoot[r] = next
-        labels[i] = next
-        next += 1
-      }
-    }
-    // Border points: the lowest cluster label among core neighbours within eps.
-    for c in 0..<m {
-      for t in start[c]..<start[c + 1] {
-        let i = order[t]
-        if isCore[i] { continue }
-        let p = pts[i]
-        var best = Int32.max
-        for nc in neighbours[c] {
-          for j in cores[nc] {
-            let q = pts[j]
-            let dx = p.x - q.x
-            let dy = p.y - q.y
-            if dx * dx + dy * dy <= eps2 && labels[j] < best { best = labels[j] }
-          }
+        // Union-find over cells that hold core points: core points of one cell are within eps.
+        var parent = Array(0..<m)
+        func find(_ a: Int) -> Int {
+            var a = a
+            while parent[a] != a {
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            }
+            return a
         }
-        if best != Int32.max { labels[i] = best }
-      }
+        var cores = [[Int]](repeating: [], count: m)
+        for c in 0..<m {
+            for t in start[c]..<start[c + 1] where isCore[order[t]] { cores[c].append(order[t]) }
+        }
+        for c in 0..<m where !cores[c].isEmpty {
+            for nc in neighbours[c] where nc > c && !cores[nc].isEmpty {
+                let ra = find(c)
+                let rb = find(nc)
+                if ra == rb { continue }
+                // Any core pair within eps joins the two cells.
+                var linked = false
+                outer: for i in cores[c] {
+                    let p = pts[i]
+                    for j in cores[nc] {
+                        let q = pts[j]
+                        let dx = p.x - q.x
+                        let dy = p.y - q.y
+                        if dx * dx + dy * dy <= eps2 {
+                            linked = true
+                            break outer
+                        }
+                    }
+                }
+                if linked { parent[max(ra, rb)] = min(ra, rb) }
+            }
+        }
+        // Number clusters by their lowest core row index.
+        var labels = [Int32](repeating: -1, count: n)
+        var clusterOfRoot = [Int: Int32]()
+        var next: Int32 = 0
+        for i in 0..<n where isCore[i] {
+            let r = find(cellKey[i])
+            if let l = clusterOfRoot[r] {
+                labels[i] = l
+            } else {
+                clusterOfRoot[r] = next
+                labels[i] = next
+                next += 1
+            }
+        }
+        // Border points: the lowest cluster label among core neighbours within eps.
+        for c in 0..<m {
+            for t in start[c]..<start[c + 1] {
+                let i = order[t]
+                if isCore[i] { continue }
+                let p = pts[i]
+                var best = Int32.max
+                for nc in neighbours[c] {
+                    for j in cores[nc] {
+                        let q = pts[j]
+                        let dx = p.x - q.x
+                        let dy = p.y - q.y
+                        if dx * dx + dy * dy <= eps2 && labels[j] < best { best = labels[j] }
+                    }
+                }
+                if best != Int32.max { labels[i] = best }
+            }
+        }
+        return DBSCANResult(labels: labels, isCore: isCore, clusterCount: Int(next))
     }
-    return DBSCANResult(labels: labels, isCore: isCore, clusterCount: Int(next))
-  }
 }

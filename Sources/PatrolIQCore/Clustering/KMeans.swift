@@ -2,11 +2,11 @@ import Foundation
 
 /// K-Means result: centres, labels, inertia (sum of squared distances to the assigned centre).
 public struct KMeansResult: Sendable, Equatable {
-  public var centers: Matrix
-  public var labels: [Int32]
-  public var inertia: Double
-  public var iterations: Int
-  public var converged: Bool
+    public var centers: Matrix
+    public var labels: [Int32]
+    public var inertia: Double
+    public var iterations: Int
+    public var converged: Bool
 }
 
 /// Lloyd's K-Means with k-means++ seeding, accelerated by Hamerly's bounds (exact: the same fixed
@@ -15,322 +15,323 @@ public struct KMeansResult: Sendable, Equatable {
 /// Seeding is greedy k-means++ as in scikit-learn (2 + ⌊ln k⌋ candidates per step). Convergence: no
 /// label changes, or total squared centre shift ≤ `tol` × mean per-feature variance (scikit-learn's rule).
 public struct KMeans: Sendable {
-  public var k: Int
-  public var restarts: Int = 3
-  public var maxIterations: Int = 300
-  public var tol: Double = 1e-4
-  public var seed: UInt64 = 0
+    public var k: Int
+    public var restarts: Int = 3
+    public var maxIterations: Int = 300
+    public var tol: Double = 1e-4
+    public var seed: UInt64 = 0
 
-  public init(
-    k: Int, restarts: Int = 3, maxIterations: Int = 300, tol: Double = 1e-4, seed: UInt64 = 0
-  ) {
-    self.k = k
-    self.restarts = restarts
-    self.maxIterations = maxIterations
-    self.tol = tol
-    self.seed = seed
-  }
-
-  /// Best of `restarts` runs (lowest inertia).
-  public func fit(_ x: Matrix) -> KMeansResult {
-    precondition(k >= 1 && k <= x.rows, "k must be in 1...n")
-    var rng = SeededRandom(seed: seed)
-    let tolAbs = tol * Self.meanVariance(x)
-    var best: KMeansResult?
-    for _ in 0..<max(1, restarts) {
-      let c = Self.plusPlus(x, k: k, rng: &rng)
-      let r = Self.hamerly(x, centers: c, maxIterations: maxIterations, tol: tolAbs)
-      if best == nil || r.inertia < best!.inertia { best = r }
+    public init(
+        k: Int, restarts: Int = 3, maxIterations: Int = 300, tol: Double = 1e-4, seed: UInt64 = 0
+    ) {
+        self.k = k
+        self.restarts = restarts
+        self.maxIterations = maxIterations
+        self.tol = tol
+        self.seed = seed
     }
-    return best!
-  }
 
-  static func meanVariance(_ x: Matrix) -> Double {
-    guard x.rows > 0 else { return 0 }
-    var total = 0.0
-    for j in 0..<x.cols {
-      var m = 0.0
-      for i in 0..<x.rows { m += x.data[i * x.cols + j] }
-      m /= Double(x.rows)
-      var v = 0.0
-      for i in 0..<x.rows {
-        let t = x.data[i * x.cols + j] - m
-        v += t * t
-      }
-      total += v / Double(x.rows)
-    }
-    return total / Double(x.cols)
-  }
-
-  /// Greedy k-means++: each new centre is the best of several D²-sampled candidates.
-  static func plusPlus(_ x: Matrix, k: Int, rng: inout SeededRandom) -> Matrix {
-    let n = x.rows
-    let d = x.cols
-    var centers = [Double]()
-    centers.reserveCapacity(k * d)
-    let trials = 2 + Int(log(Double(k)))
-    let first = rng.below(n)
-    centers.append(contentsOf: x[first])
-    var closest = [Double](repeating: 0, count: n)
-    x.data.withUnsafeBufferPointer { xp in
-      centers.withUnsafeBufferPointer { cp in
-        for i in 0..<n { closest[i] = squaredDistance(xp.baseAddress!, i, cp.baseAddress!, 0, d) }
-      }
-    }
-    var pot = closest.reduce(0, +)
-    var candDist = [Double](repeating: 0, count: n)
-    var bestDist = [Double](repeating: 0, count: n)
-    for _ in 1..<k {
-      var bestCand = -1
-      var bestPot = Double.infinity
-      for _ in 0..<trials {
-        // Sample a point with probability proportional to its squared distance.
-        var r = rng.unit() * pot
-        var cand = n - 1
-        if pot > 0 {
-          for i in 0..<n {
-            r -= closest[i]
-            if r < 0 {
-              cand = i
-              break
-            }
-          }
-        } else {
-          cand = rng.below(n)
+    /// Best of `restarts` runs (lowest inertia).
+    public func fit(_ x: Matrix) -> KMeansResult {
+        precondition(k >= 1 && k <= x.rows, "k must be in 1...n")
+        var rng = SeededRandom(seed: seed)
+        let tolAbs = tol * Self.meanVariance(x)
+        var best: KMeansResult?
+        for _ in 0..<max(1, restarts) {
+            let c = Self.plusPlus(x, k: k, rng: &rng)
+            let r = Self.hamerly(x, centers: c, maxIterations: maxIterations, tol: tolAbs)
+            if best == nil || r.inertia < best!.inertia { best = r }
         }
-        var p = 0.0
+        return best!
+    }
+
+    static func meanVariance(_ x: Matrix) -> Double {
+        guard x.rows > 0 else { return 0 }
+        var total = 0.0
+        for j in 0..<x.cols {
+            var m = 0.0
+            for i in 0..<x.rows { m += x.data[i * x.cols + j] }
+            m /= Double(x.rows)
+            var v = 0.0
+            for i in 0..<x.rows {
+                let t = x.data[i * x.cols + j] - m
+                v += t * t
+            }
+            total += v / Double(x.rows)
+        }
+        return total / Double(x.cols)
+    }
+
+    /// Greedy k-means++: each new centre is the best of several D²-sampled candidates.
+    static func plusPlus(_ x: Matrix, k: Int, rng: inout SeededRandom) -> Matrix {
+        let n = x.rows
+        let d = x.cols
+        var centers = [Double]()
+        centers.reserveCapacity(k * d)
+        let trials = 2 + Int(log(Double(k)))
+        let first = rng.below(n)
+        centers.append(contentsOf: x[first])
+        var closest = [Double](repeating: 0, count: n)
         x.data.withUnsafeBufferPointer { xp in
-          let b = xp.baseAddress!
-          for i in 0..<n {
-            let dd = min(closest[i], squaredDistance(b, i, b, cand, d))
-            candDist[i] = dd
-            p += dd
-          }
-        }
-        if p < bestPot {
-          bestPot = p
-          bestCand = cand
-          swap(&bestDist, &candDist)
-        }
-      }
-      centers.append(contentsOf: x[bestCand])
-      closest = bestDist
-      pot = bestPot
-    }
-    return Matrix(rows: k, cols: d, data: centers)
-  }
-
-  /// Hamerly's algorithm from the given starting centres.
-  static func hamerly(_ x: Matrix, centers c0: Matrix, maxIterations: Int, tol: Double)
-    -> KMeansResult
-  {
-    let n = x.rows
-    let d = x.cols
-    let k = c0.rows
-    var c = c0.data
-    var labels = [Int32](repeating: 0, count: n)
-    var upper = [Double](repeating: .infinity, count: n)
-    var lower = [Double](repeating: 0, count: n)
-    var half = [Double](repeating: 0, count: k)
-    var iterations = 0
-    var converged = false
-    let parts = workerCount
-
-    // Initial assignment: nearest and second-nearest centre of every point.
-    x.data.withUnsafeBufferPointer { xp in
-      c.withUnsafeBufferPointer { cp in
-        labels.withUnsafeMutableBufferPointer { lp in
-          upper.withUnsafeMutableBufferPointer { up in
-            lower.withUnsafeMutableBufferPointer { lop in
-              let lpb = lp.baseAddress!
-              let upb = up.baseAddress!
-              let lob = lop.baseAddress!
-              nonisolated(unsafe) let (L, U, Lo) = (lpb, upb, lob)
-              parallelRanges(n, parts: parts) { range, _ in
-                for i in range {
-                  var b1 = Double.infinity
-                  var b2 = Double.infinity
-                  var a = 0
-                  for j in 0..<k {
-                    let dd = squaredDistance(xp.baseAddress!, i, cp.baseAddress!, j, d)
-                    if dd < b1 {
-                      b2 = b1
-                      b1 = dd
-                      a = j
-                    } else if dd < b2 {
-                      b2 = dd
-                    }
-                  }
-                  L[i] = Int32(a)
-                  U[i] = b1.squareRoot()
-                  Lo[i] = b2.squareRoot()
-                }
-              }
+            centers.withUnsafeBufferPointer { cp in
+                for i in 0..<n { closest[i] = squaredDistance(xp.baseAddress!, i, cp.baseAddress!, 0, d) }
             }
-          }
         }
-      }
-    }
-
-    while iterations < maxIterations {
-      iterations += 1
-      // New centres from the current labels.
-      var sums = [Double](repeating: 0, count: k * d)
-      var counts = [Int](repeating: 0, count: k)
-      x.data.withUnsafeBufferPointer { xp in
-        for i in 0..<n {
-          let a = Int(labels[i])
-          counts[a] += 1
-          for t in 0..<d { sums[a * d + t] += xp[i * d + t] }
-        }
-      }
-      var moved = [Double](repeating: 0, count: k)
-      var shiftTotal = 0.0
-      for j in 0..<k where counts[j] > 0 {
-        var s = 0.0
-        for t in 0..<d {
-          let nv = sums[j * d + t] / Double(counts[j])
-          let dv = nv - c[j * d + t]
-          s += dv * dv
-          c[j * d + t] = nv
-        }
-        moved[j] = s.squareRoot()
-        shiftTotal += s
-      }
-      // Bounds follow the centres.
-      var maxMove = 0.0
-      var secondMove = 0.0
-      var maxJ = -1
-      for j in 0..<k {
-        if moved[j] > maxMove {
-          secondMove = maxMove
-          maxMove = moved[j]
-          maxJ = j
-        } else if moved[j] > secondMove {
-          secondMove = moved[j]
-        }
-      }
-      for i in 0..<n {
-        let a = Int(labels[i])
-        upper[i] += moved[a]
-        lower[i] -= a == maxJ ? secondMove : maxMove
-      }
-      if shiftTotal <= tol {
-        converged = true
-        break
-      }
-      // Half the distance from each centre to its nearest other centre.
-      for j in 0..<k {
-        var m = Double.infinity
-        for j2 in 0..<k where j2 != j {
-          var s = 0.0
-          for t in 0..<d {
-            let dv = c[j * d + t] - c[j2 * d + t]
-            s += dv * dv
-          }
-          m = min(m, s)
-        }
-        half[j] = k > 1 ? m.squareRoot() / 2 : .infinity
-      }
-      var changedParts = [Int](repeating: 0, count: parts)
-      x.data.withUnsafeBufferPointer { xp in
-        c.withUnsafeBufferPointer { cp in
-          labels.withUnsafeMutableBufferPointer { lp in
-            upper.withUnsafeMutableBufferPointer { up in
-              lower.withUnsafeMutableBufferPointer { lop in
-                changedParts.withUnsafeMutableBufferPointer { chp in
-                  nonisolated(unsafe) let (L, U, Lo, CH) = (
-                    lp.baseAddress!, up.baseAddress!, lop.baseAddress!, chp.baseAddress!
-                  )
-                  let hp = half
-                  parallelRanges(n, parts: parts) { range, part in
-                    var changed = 0
-                    for i in range {
-                      let a = Int(L[i])
-                      let m = max(hp[a], Lo[i])
-                      if U[i] <= m { continue }
-                      U[i] = squaredDistance(xp.baseAddress!, i, cp.baseAddress!, a, d).squareRoot()
-                      if U[i] <= m { continue }
-                      var b1 = Double.infinity
-                      var b2 = Double.infinity
-                      var best = a
-                      for j in 0..<k {
-                        let dd = squaredDistance(xp.baseAddress!, i, cp.baseAddress!, j, d)
-                        if dd < b1 {
-                          b2 = b1
-                          b1 = dd
-                          best = j
-                        } else if dd < b2 {
-                          b2 = dd
+        var pot = closest.reduce(0, +)
+        var candDist = [Double](repeating: 0, count: n)
+        var bestDist = [Double](repeating: 0, count: n)
+        for _ in 1..<k {
+            var bestCand = -1
+            var bestPot = Double.infinity
+            for _ in 0..<trials {
+                // Sample a point with probability proportional to its squared distance.
+                var r = rng.unit() * pot
+                var cand = n - 1
+                if pot > 0 {
+                    for i in 0..<n {
+                        r -= closest[i]
+                        if r < 0 {
+                            cand = i
+                            break
                         }
-                      }
-                      if best != a {
-                        changed += 1
-                        L[i] = Int32(best)
-                      }
-                      U[i] = b1.squareRoot()
-                      Lo[i] = b2.squareRoot()
                     }
-                    CH[part] = changed
-                  }
+                } else {
+                    cand = rng.below(n)
                 }
-              }
-            }
-          }
-        }
-      }
-      if changedParts.reduce(0, +) == 0 {
-        converged = true
-        break
-      }
-    }
-    let centers = Matrix(rows: k, cols: d, data: c)
-    // Labels of the final centres (the last update may have moved them after the last assignment).
-    labels = Self.assign(x, centers: centers)
-    let inertia = Self.inertia(x, centers: centers, labels: labels)
-    return KMeansResult(
-      centers: centers, labels: labels, inertia: inertia, iterations: iterations,
-      converged: converged)
-  }
-
-  /// Index of the nearest centre of every row (ties go to the lower index).
-  public static func assign(_ x: Matrix, centers: Matrix) -> [Int32] {
-    var labels = [Int32](repeating: 0, count: x.rows)
-    let d = x.cols
-    x.data.withUnsafeBufferPointer { xp in
-      centers.data.withUnsafeBufferPointer { cp in
-        labels.withUnsafeMutableBufferPointer { lp in
-          let L = lp.baseAddress!
-          parallelRanges(x.rows, parts: workerCount) { range, _ in
-            for i in range {
-              var best = 0
-              var bd = Double.infinity
-              for j in 0..<centers.rows {
-                let dd = squaredDistance(xp.baseAddress!, i, cp.baseAddress!, j, d)
-                if dd < bd {
-                  bd = dd
-                  best = j
+                var p = 0.0
+                x.data.withUnsafeBufferPointer { xp in
+                    let b = xp.baseAddress!
+                    for i in 0..<n {
+                        let dd = min(closest[i], squaredDistance(b, i, b, cand, d))
+                        candDist[i] = dd
+                        p += dd
+                    }
                 }
-              }
-              L[i] = Int32(best)
+                if p < bestPot {
+                    bestPot = p
+                    bestCand = cand
+                    swap(&bestDist, &candDist)
+                }
             }
-          }
+            centers.append(contentsOf: x[bestCand])
+            closest = bestDist
+            pot = bestPot
         }
-      }
+        return Matrix(rows: k, cols: d, data: centers)
     }
-    return labels
-  }
 
-  /// Sum of squared distances to the assigned centres.
-  public static func inertia(_ x: Matrix, centers: Matrix, labels: [Int32]) -> Double {
-    var s = 0.0
-    x.data.withUnsafeBufferPointer { xp in
-      centers.data.withUnsafeBufferPointer { cp in
-        for i in 0..<x.rows {
-          s += squaredDistance(xp.baseAddress!, i, cp.baseAddress!, Int(labels[i]), x.cols)
+    /// Hamerly's algorithm from the given starting centres.
+    static func hamerly(_ x: Matrix, centers c0: Matrix, maxIterations: Int, tol: Double)
+        -> KMeansResult
+    {
+        let n = x.rows
+        let d = x.cols
+        let k = c0.rows
+        var c = c0.data
+        var labels = [Int32](repeating: 0, count: n)
+        var upper = [Double](repeating: .infinity, count: n)
+        var lower = [Double](repeating: 0, count: n)
+        var half = [Double](repeating: 0, count: k)
+        var iterations = 0
+        var converged = false
+        let parts = workerCount
+
+        // Initial assignment: nearest and second-nearest centre of every point.
+        x.data.withUnsafeBufferPointer { xp in
+            c.withUnsafeBufferPointer { cp in
+                labels.withUnsafeMutableBufferPointer { lp in
+                    upper.withUnsafeMutableBufferPointer { up in
+                        lower.withUnsafeMutableBufferPointer { lop in
+                            let lpb = lp.baseAddress!
+                            let upb = up.baseAddress!
+                            let lob = lop.baseAddress!
+                            nonisolated(unsafe) let (L, U, Lo) = (lpb, upb, lob)
+                            parallelRanges(n, parts: parts) { range, _ in
+                                for i in range {
+                                    var b1 = Double.infinity
+                                    var b2 = Double.infinity
+                                    var a = 0
+                                    for j in 0..<k {
+                                        let dd = squaredDistance(xp.baseAddress!, i, cp.baseAddress!, j, d)
+                                        if dd < b1 {
+                                            b2 = b1
+                                            b1 = dd
+                                            a = j
+                                        } else if dd < b2 {
+                                            b2 = dd
+                                        }
+                                    }
+                                    L[i] = Int32(a)
+                                    U[i] = b1.squareRoot()
+                                    Lo[i] = b2.squareRoot()
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
-      }
+
+        while iterations < maxIterations {
+            iterations += 1
+            // New centres from the current labels.
+            var sums = [Double](repeating: 0, count: k * d)
+            var counts = [Int](repeating: 0, count: k)
+            x.data.withUnsafeBufferPointer { xp in
+                for i in 0..<n {
+                    let a = Int(labels[i])
+                    counts[a] += 1
+                    for t in 0..<d { sums[a * d + t] += xp[i * d + t] }
+                }
+            }
+            var moved = [Double](repeating: 0, count: k)
+            var shiftTotal = 0.0
+            for j in 0..<k where counts[j] > 0 {
+                var s = 0.0
+                for t in 0..<d {
+                    let nv = sums[j * d + t] / Double(counts[j])
+                    let dv = nv - c[j * d + t]
+                    s += dv * dv
+                    c[j * d + t] = nv
+                }
+                moved[j] = s.squareRoot()
+                shiftTotal += s
+            }
+            // Bounds follow the centres.
+            var maxMove = 0.0
+            var secondMove = 0.0
+            var maxJ = -1
+            for j in 0..<k {
+                if moved[j] > maxMove {
+                    secondMove = maxMove
+                    maxMove = moved[j]
+                    maxJ = j
+                } else if moved[j] > secondMove {
+                    secondMove = moved[j]
+                }
+            }
+            for i in 0..<n {
+                let a = Int(labels[i])
+                upper[i] += moved[a]
+                lower[i] -= a == maxJ ? secondMove : maxMove
+            }
+            if shiftTotal <= tol {
+                converged = true
+                break
+            }
+            // Half the distance from each centre to its nearest other centre.
+            for j in 0..<k {
+                var m = Double.infinity
+                for j2 in 0..<k where j2 != j {
+                    var s = 0.0
+                    for t in 0..<d {
+                        let dv = c[j * d + t] - c[j2 * d + t]
+                        s += dv * dv
+                    }
+                    m = min(m, s)
+                }
+                half[j] = k > 1 ? m.squareRoot() / 2 : .infinity
+            }
+            var changedParts = [Int](repeating: 0, count: parts)
+            x.data.withUnsafeBufferPointer { xp in
+                c.withUnsafeBufferPointer { cp in
+                    labels.withUnsafeMutableBufferPointer { lp in
+                        upper.withUnsafeMutableBufferPointer { up in
+                            lower.withUnsafeMutableBufferPointer { lop in
+                                changedParts.withUnsafeMutableBufferPointer { chp in
+                                    nonisolated(unsafe) let (L, U, Lo, CH) = (
+                                        lp.baseAddress!, up.baseAddress!, lop.baseAddress!, chp.baseAddress!
+                                    )
+                                    let hp = half
+                                    parallelRanges(n, parts: parts) { range, part in
+                                        var changed = 0
+                                        for i in range {
+                                            let a = Int(L[i])
+                                            let m = max(hp[a], Lo[i])
+                                            if U[i] <= m { continue }
+                                            U[i] = squaredDistance(xp.baseAddress!, i, cp.baseAddress!, a, d)
+                                                .squareRoot()
+                                            if U[i] <= m { continue }
+                                            var b1 = Double.infinity
+                                            var b2 = Double.infinity
+                                            var best = a
+                                            for j in 0..<k {
+                                                let dd = squaredDistance(xp.baseAddress!, i, cp.baseAddress!, j, d)
+                                                if dd < b1 {
+                                                    b2 = b1
+                                                    b1 = dd
+                                                    best = j
+                                                } else if dd < b2 {
+                                                    b2 = dd
+                                                }
+                                            }
+                                            if best != a {
+                                                changed += 1
+                                                L[i] = Int32(best)
+                                            }
+                                            U[i] = b1.squareRoot()
+                                            Lo[i] = b2.squareRoot()
+                                        }
+                                        CH[part] = changed
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if changedParts.reduce(0, +) == 0 {
+                converged = true
+                break
+            }
+        }
+        let centers = Matrix(rows: k, cols: d, data: c)
+        // Labels of the final centres (the last update may have moved them after the last assignment).
+        labels = Self.assign(x, centers: centers)
+        let inertia = Self.inertia(x, centers: centers, labels: labels)
+        return KMeansResult(
+            centers: centers, labels: labels, inertia: inertia, iterations: iterations,
+            converged: converged)
     }
-    return s
-  }
+
+    /// Index of the nearest centre of every row (ties go to the lower index).
+    public static func assign(_ x: Matrix, centers: Matrix) -> [Int32] {
+        var labels = [Int32](repeating: 0, count: x.rows)
+        let d = x.cols
+        x.data.withUnsafeBufferPointer { xp in
+            centers.data.withUnsafeBufferPointer { cp in
+                labels.withUnsafeMutableBufferPointer { lp in
+                    let L = lp.baseAddress!
+                    parallelRanges(x.rows, parts: workerCount) { range, _ in
+                        for i in range {
+                            var best = 0
+                            var bd = Double.infinity
+                            for j in 0..<centers.rows {
+                                let dd = squaredDistance(xp.baseAddress!, i, cp.baseAddress!, j, d)
+                                if dd < bd {
+                                    bd = dd
+                                    best = j
+                                }
+                            }
+                            L[i] = Int32(best)
+                        }
+                    }
+                }
+            }
+        }
+        return labels
+    }
+
+    /// Sum of squared distances to the assigned centres.
+    public static func inertia(_ x: Matrix, centers: Matrix, labels: [Int32]) -> Double {
+        var s = 0.0
+        x.data.withUnsafeBufferPointer { xp in
+            centers.data.withUnsafeBufferPointer { cp in
+                for i in 0..<x.rows {
+                    s += squaredDistance(xp.baseAddress!, i, cp.baseAddress!, Int(labels[i]), x.cols)
+                }
+            }
+        }
+        return s
+    }
 }

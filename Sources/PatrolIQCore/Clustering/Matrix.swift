@@ -3,85 +3,85 @@ import Foundation
 
 /// Row-major points: `rows` points of `cols` coordinates each. Clustering works on these.
 public struct Matrix: Sendable, Equatable {
-  public let rows: Int
-  public let cols: Int
-  public var data: [Double]
+    public let rows: Int
+    public let cols: Int
+    public var data: [Double]
 
-  public init(rows: Int, cols: Int, data: [Double]) {
-    precondition(data.count == rows * cols, "matrix data size")
-    self.rows = rows
-    self.cols = cols
-    self.data = data
-  }
-
-  public init(points: [SIMD2<Double>]) {
-    rows = points.count
-    cols = 2
-    data = [Double](unsafeUninitializedCapacity: points.count * 2) { b, n in
-      for (i, p) in points.enumerated() {
-        b[2 * i] = p.x
-        b[2 * i + 1] = p.y
-      }
-      n = points.count * 2
+    public init(rows: Int, cols: Int, data: [Double]) {
+        precondition(data.count == rows * cols, "matrix data size")
+        self.rows = rows
+        self.cols = cols
+        self.data = data
     }
-  }
 
-  public subscript(i: Int) -> ArraySlice<Double> { data[i * cols..<(i + 1) * cols] }
+    public init(points: [SIMD2<Double>]) {
+        rows = points.count
+        cols = 2
+        data = [Double](unsafeUninitializedCapacity: points.count * 2) { b, n in
+            for (i, p) in points.enumerated() {
+                b[2 * i] = p.x
+                b[2 * i + 1] = p.y
+            }
+            n = points.count * 2
+        }
+    }
 
-  /// Rows `indices`, in that order.
-  public func select(_ indices: [Int]) -> Matrix {
-    var d = [Double]()
-    d.reserveCapacity(indices.count * cols)
-    for i in indices { d.append(contentsOf: self[i]) }
-    return Matrix(rows: indices.count, cols: cols, data: d)
-  }
+    public subscript(i: Int) -> ArraySlice<Double> { data[i * cols..<(i + 1) * cols] }
+
+    /// Rows `indices`, in that order.
+    public func select(_ indices: [Int]) -> Matrix {
+        var d = [Double]()
+        d.reserveCapacity(indices.count * cols)
+        for i in indices { d.append(contentsOf: self[i]) }
+        return Matrix(rows: indices.count, cols: cols, data: d)
+    }
 }
 
 /// Squared Euclidean distance between row `i` of `a` and row `j` of `b`.
 @inline(__always)
 func squaredDistance(
-  _ a: UnsafePointer<Double>, _ i: Int, _ b: UnsafePointer<Double>, _ j: Int, _ d: Int
+    _ a: UnsafePointer<Double>, _ i: Int, _ b: UnsafePointer<Double>, _ j: Int, _ d: Int
 ) -> Double {
-  var s = 0.0
-  let p = a + i * d
-  let q = b + j * d
-  for k in 0..<d {
-    let t = p[k] - q[k]
-    s += t * t
-  }
-  return s
+    var s = 0.0
+    let p = a + i * d
+    let q = b + j * d
+    for k in 0..<d {
+        let t = p[k] - q[k]
+        s += t * t
+    }
+    return s
 }
 
 /// Splits 0..<n into `parts` contiguous ranges and runs them concurrently (both cores).
 func parallelRanges(
-  _ n: Int, parts: Int = 2, minimum: Int = 4096, _ body: (Range<Int>, Int) -> Void
+    _ n: Int, parts: Int = 2, minimum: Int = 4096, _ body: (Range<Int>, Int) -> Void
 ) {
-  let p = n < minimum ? 1 : max(1, parts)
-  if p == 1 {
-    body(0..<n, 0)
-    return
-  }
-  withoutActuallyEscaping(body) { b in
-    // Each part touches only its own range (and its own slot of any per-part output).
-    let shared = UncheckedSendable(b)
-    DispatchQueue.concurrentPerform(iterations: p) { t in
-      let lo = n * t / p
-      let hi = n * (t + 1) / p
-      shared.value(lo..<hi, t)
+    let p = n < minimum ? 1 : max(1, parts)
+    if p == 1 {
+        body(0..<n, 0)
+        return
     }
-  }
+    withoutActuallyEscaping(body) { b in
+        // Each part touches only its own range (and its own slot of any per-part output).
+        let shared = UncheckedSendable(b)
+        DispatchQueue.concurrentPerform(iterations: p) { t in
+            let lo = n * t / p
+            let hi = n * (t + 1) / p
+            shared.value(lo..<hi, t)
+        }
+    }
 }
 
 struct UncheckedSendable<T>: @unchecked Sendable {
-  let value: T
-  init(_ v: T) { value = v }
+    let value: T
+    init(_ v: T) { value = v }
 }
 
 /// Number of worker threads to use: the machine's cores.
 let workerCount = max(1, min(8, System.cores))
 
 enum System {
-  static var cores: Int {
-    sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 0 ? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) : 1
-  }
+    static var cores: Int {
+        sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 0 ? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) : 1
+    }
 }

@@ -1,10 +1,10 @@
 /// One merge of a hierarchical clustering, in SciPy's `linkage` layout: clusters `a` and `b`
 /// (ids < n are input rows, n + i is the cluster made by merge i) joined at `height`, holding `size` weight.
 public struct Merge: Sendable, Equatable, Codable {
-  public var a: Int
-  public var b: Int
-  public var height: Double
-  public var size: Double
+    public var a: Int
+    public var b: Int
+    public var height: Double
+    public var size: Double
 }
 
 /// Exact Ward hierarchical clustering by the nearest-neighbour chain (Müllner 2011), on centroids:
@@ -14,162 +14,162 @@ public struct Merge: Sendable, Equatable, Codable {
 /// Heights are SciPy's: d(u, v) = √(2·|u|·|v| / (|u| + |v|)) · ‖c_u − c_v‖, which equals the
 /// Lance–Williams Ward update on Euclidean distances.
 public enum Ward {
-  public static func linkage(_ x: Matrix, weights: [Double]? = nil) -> [Merge] {
-    let n = x.rows
-    guard n >= 2 else { return [] }
-    let d = x.cols
-    // Active clusters in compact arrays; `id` maps slot → cluster id.
-    var cent = x.data
-    var size = weights ?? [Double](repeating: 1, count: n)
-    var id = Array(0..<n)
-    var active = n
-    var chain: [Int] = []  // slots
-    var raw: [Merge] = []
-    raw.reserveCapacity(n - 1)
-    var nextID = n
+    public static func linkage(_ x: Matrix, weights: [Double]? = nil) -> [Merge] {
+        let n = x.rows
+        guard n >= 2 else { return [] }
+        let d = x.cols
+        // Active clusters in compact arrays; `id` maps slot → cluster id.
+        var cent = x.data
+        var size = weights ?? [Double](repeating: 1, count: n)
+        var id = Array(0..<n)
+        var active = n
+        var chain: [Int] = []  // slots
+        var raw: [Merge] = []
+        raw.reserveCapacity(n - 1)
+        var nextID = n
 
-    func dist2(_ s: Int, _ t: Int) -> Double {
-      var q = 0.0
-      for k in 0..<d {
-        let v = cent[s * d + k] - cent[t * d + k]
-        q += v * v
-      }
-      return 2 * size[s] * size[t] / (size[s] + size[t]) * q
-    }
-
-    while active > 1 {
-      if chain.isEmpty { chain.append(0) }
-      var merged = false
-      while !merged {
-        let a = chain[chain.count - 1]
-        let prev = chain.count >= 2 ? chain[chain.count - 2] : -1
-        // Nearest active cluster; ties prefer the previous chain element (keeps the chain finite).
-        var best = -1
-        var bd = Double.infinity
-        if prev >= 0 {
-          best = prev
-          bd = dist2(a, prev)
-        }
-        cent.withUnsafeBufferPointer { cp in
-          size.withUnsafeBufferPointer { sp in
-            let c = cp.baseAddress!
-            let w = sp.baseAddress!
-            let sa = w[a]
-            for t in 0..<active where t != a {
-              var q = 0.0
-              for k in 0..<d {
-                let v = c[a * d + k] - c[t * d + k]
+        func dist2(_ s: Int, _ t: Int) -> Double {
+            var q = 0.0
+            for k in 0..<d {
+                let v = cent[s * d + k] - cent[t * d + k]
                 q += v * v
-              }
-              let dd = 2 * sa * w[t] / (sa + w[t]) * q
-              if dd < bd {
-                bd = dd
-                best = t
-              }
             }
-          }
+            return 2 * size[s] * size[t] / (size[s] + size[t]) * q
         }
-        if best == prev {
-          // Reciprocal nearest neighbours: merge them.
-          chain.removeLast(2)
-          let s = min(a, best)
-          let t = max(a, best)
-          let ws = size[s]
-          let wt = size[t]
-          raw.append(Merge(a: id[s], b: id[t], height: bd.squareRoot(), size: ws + wt))
-          for k in 0..<d {
-            cent[s * d + k] = (ws * cent[s * d + k] + wt * cent[t * d + k]) / (ws + wt)
-          }
-          size[s] = ws + wt
-          id[s] = nextID
-          nextID += 1
-          // Move the last active slot into t.
-          let last = active - 1
-          if t != last {
-            for k in 0..<d { cent[t * d + k] = cent[last * d + k] }
-            size[t] = size[last]
-            id[t] = id[last]
-            for i in 0..<chain.count where chain[i] == last { chain[i] = t }
-          }
-          active -= 1
-          merged = true
-        } else {
-          chain.append(best)
+
+        while active > 1 {
+            if chain.isEmpty { chain.append(0) }
+            var merged = false
+            while !merged {
+                let a = chain[chain.count - 1]
+                let prev = chain.count >= 2 ? chain[chain.count - 2] : -1
+                // Nearest active cluster; ties prefer the previous chain element (keeps the chain finite).
+                var best = -1
+                var bd = Double.infinity
+                if prev >= 0 {
+                    best = prev
+                    bd = dist2(a, prev)
+                }
+                cent.withUnsafeBufferPointer { cp in
+                    size.withUnsafeBufferPointer { sp in
+                        let c = cp.baseAddress!
+                        let w = sp.baseAddress!
+                        let sa = w[a]
+                        for t in 0..<active where t != a {
+                            var q = 0.0
+                            for k in 0..<d {
+                                let v = c[a * d + k] - c[t * d + k]
+                                q += v * v
+                            }
+                            let dd = 2 * sa * w[t] / (sa + w[t]) * q
+                            if dd < bd {
+                                bd = dd
+                                best = t
+                            }
+                        }
+                    }
+                }
+                if best == prev {
+                    // Reciprocal nearest neighbours: merge them.
+                    chain.removeLast(2)
+                    let s = min(a, best)
+                    let t = max(a, best)
+                    let ws = size[s]
+                    let wt = size[t]
+                    raw.append(Merge(a: id[s], b: id[t], height: bd.squareRoot(), size: ws + wt))
+                    for k in 0..<d {
+                        cent[s * d + k] = (ws * cent[s * d + k] + wt * cent[t * d + k]) / (ws + wt)
+                    }
+                    size[s] = ws + wt
+                    id[s] = nextID
+                    nextID += 1
+                    // Move the last active slot into t.
+                    let last = active - 1
+                    if t != last {
+                        for k in 0..<d { cent[t * d + k] = cent[last * d + k] }
+                        size[t] = size[last]
+                        id[t] = id[last]
+                        for i in 0..<chain.count where chain[i] == last { chain[i] = t }
+                    }
+                    active -= 1
+                    merged = true
+                } else {
+                    chain.append(best)
+                }
+            }
         }
-      }
+        return relabel(raw, n: n)
     }
-    return relabel(raw, n: n)
-  }
 
-  /// Orders merges by height (stable) and renumbers clusters as SciPy does: merge i makes id n + i.
-  static func relabel(_ raw: [Merge], n: Int) -> [Merge] {
-    let order = raw.indices.sorted { (raw[$0].height, $0) < (raw[$1].height, $1) }
-    // Union-find over original ids to name each merge's sides by their current cluster.
-    var parent = Array(0..<(2 * n))
-    func find(_ a: Int) -> Int {
-      var a = a
-      while parent[a] != a {
-        parent[a] = parent[parent[a]]
-        a = parent[a]
-      }
-      return a
+    /// Orders merges by height (stable) and renumbers clusters as SciPy does: merge i makes id n + i.
+    static func relabel(_ raw: [Merge], n: Int) -> [Merge] {
+        let order = raw.indices.sorted { (raw[$0].height, $0) < (raw[$1].height, $1) }
+        // Union-find over original ids to name each merge's sides by their current cluster.
+        var parent = Array(0..<(2 * n))
+        func find(_ a: Int) -> Int {
+            var a = a
+            while parent[a] != a {
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            }
+            return a
+        }
+        // Each raw id (n + j) stands for the union of its leaves; track one leaf per raw id.
+        var leaf = [Int](repeating: 0, count: 2 * n)
+        for i in 0..<n { leaf[i] = i }
+        for (j, m) in raw.enumerated() { leaf[n + j] = leaf[m.a] }
+        var out: [Merge] = []
+        out.reserveCapacity(raw.count)
+        var name = Array(0..<(2 * n))  // root → SciPy cluster id
+        for (i, j) in order.enumerated() {
+            let m = raw[j]
+            let ra = find(leaf[m.a])
+            let rb = find(leaf[m.b])
+            let na = name[ra]
+            let nb = name[rb]
+            out.append(Merge(a: min(na, nb), b: max(na, nb), height: m.height, size: m.size))
+            parent[rb] = ra
+            name[ra] = n + i
+        }
+        return out
     }
-    // Each raw id (n + j) stands for the union of its leaves; track one leaf per raw id.
-    var leaf = [Int](repeating: 0, count: 2 * n)
-    for i in 0..<n { leaf[i] = i }
-    for (j, m) in raw.enumerated() { leaf[n + j] = leaf[m.a] }
-    var out: [Merge] = []
-    out.reserveCapacity(raw.count)
-    var name = Array(0..<(2 * n))  // root → SciPy cluster id
-    for (i, j) in order.enumerated() {
-      let m = raw[j]
-      let ra = find(leaf[m.a])
-      let rb = find(leaf[m.b])
-      let na = name[ra]
-      let nb = name[rb]
-      out.append(Merge(a: min(na, nb), b: max(na, nb), height: m.height, size: m.size))
-      parent[rb] = ra
-      name[ra] = n + i
-    }
-    return out
-  }
 
-  /// Flat labels 0..<k from the tree: undo the last k − 1 merges. Labels are numbered by the lowest
-  /// row index in each cluster.
-  public static func cut(_ merges: [Merge], n: Int, clusters k: Int) -> [Int32] {
-    let keep = max(0, n - max(1, min(k, n)))
-    var parent = Array(0..<n)
-    func find(_ a: Int) -> Int {
-      var a = a
-      while parent[a] != a {
-        parent[a] = parent[parent[a]]
-        a = parent[a]
-      }
-      return a
+    /// Flat labels 0..<k from the tree: undo the last k − 1 merges. Labels are numbered by the lowest
+    /// row index in each cluster.
+    public static func cut(_ merges: [Merge], n: Int, clusters k: Int) -> [Int32] {
+        let keep = max(0, n - max(1, min(k, n)))
+        var parent = Array(0..<n)
+        func find(_ a: Int) -> Int {
+            var a = a
+            while parent[a] != a {
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            }
+            return a
+        }
+        var leaf = [Int](repeating: 0, count: 2 * n)
+        for i in 0..<n { leaf[i] = i }
+        for (i, m) in merges.enumerated() {
+            leaf[n + i] = leaf[m.a]
+            if i < keep {
+                let ra = find(leaf[m.a])
+                let rb = find(leaf[m.b])
+                parent[max(ra, rb)] = min(ra, rb)
+            }
+        }
+        var labels = [Int32](repeating: -1, count: n)
+        var next: Int32 = 0
+        var byRoot = [Int: Int32]()
+        for i in 0..<n {
+            let r = find(i)
+            if let l = byRoot[r] {
+                labels[i] = l
+            } else {
+                byRoot[r] = next
+                labels[i] = next
+                next += 1
+            }
+        }
+        return labels
     }
-    var leaf = [Int](repeating: 0, count: 2 * n)
-    for i in 0..<n { leaf[i] = i }
-    for (i, m) in merges.enumerated() {
-      leaf[n + i] = leaf[m.a]
-      if i < keep {
-        let ra = find(leaf[m.a])
-        let rb = find(leaf[m.b])
-        parent[max(ra, rb)] = min(ra, rb)
-      }
-    }
-    var labels = [Int32](repeating: -1, count: n)
-    var next: Int32 = 0
-    var byRoot = [Int: Int32]()
-    for i in 0..<n {
-      let r = find(i)
-      if let l = byRoot[r] {
-        labels[i] = l
-      } else {
-        byRoot[r] = next
-        labels[i] = next
-        next += 1
-      }
-    }
-    return labels
-  }
 }

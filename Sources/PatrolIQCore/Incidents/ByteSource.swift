@@ -4,42 +4,42 @@ import Foundation
 /// Reads a plain or gzip-compressed file as bytes; zlib's `gzread` passes plain files through unchanged,
 /// so `.csv` and `.csv.gz` take the same path.
 public final class ByteSource {
-  public let path: String
-  private let file: gzFile
-  public private(set) var bytesRead: Int = 0
-  /// Size of the file on disk (compressed size for `.gz`), for progress.
-  public let fileSize: Int
+    public let path: String
+    private let file: gzFile
+    public private(set) var bytesRead: Int = 0
+    /// Size of the file on disk (compressed size for `.gz`), for progress.
+    public let fileSize: Int
 
-  public init(path: String) throws {
-    self.path = path
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-      throw InputError(file: path, "no such file")
+    public init(path: String) throws {
+        self.path = path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw InputError(file: path, "no such file")
+        }
+        guard !isDir.boolValue else { throw InputError(file: path, "is a directory, not a CSV file") }
+        guard let f = gzopen(path, "rb") else {
+            throw InputError(file: path, "cannot open: \(String(cString: strerror(errno)))")
+        }
+        file = f
+        gzbuffer(f, 1 << 20)
+        let attrs = try? FileManager.default.attributesOfItem(atPath: path)
+        fileSize = (attrs?[.size] as? NSNumber)?.intValue ?? 0
     }
-    guard !isDir.boolValue else { throw InputError(file: path, "is a directory, not a CSV file") }
-    guard let f = gzopen(path, "rb") else {
-      throw InputError(file: path, "cannot open: \(String(cString: strerror(errno)))")
+
+    deinit { gzclose(file) }
+
+    /// Reads up to `count` bytes; returns 0 at end of file.
+    public func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
+        let n = gzread(file, buffer, UInt32(min(count, Int(Int32.max))))
+        if n < 0 {
+            var errnum: Int32 = 0
+            let msg = gzerror(file, &errnum).map { String(cString: $0) } ?? "read error"
+            throw InputError(file: path, "cannot read: \(msg)")
+        }
+        bytesRead += Int(n)
+        return Int(n)
     }
-    file = f
-    gzbuffer(f, 1 << 20)
-    let attrs = try? FileManager.default.attributesOfItem(atPath: path)
-    fileSize = (attrs?[.size] as? NSNumber)?.intValue ?? 0
-  }
 
-  deinit { gzclose(file) }
-
-  /// Reads up to `count` bytes; returns 0 at end of file.
-  public func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
-    let n = gzread(file, buffer, UInt32(min(count, Int(Int32.max))))
-    if n < 0 {
-      var errnum: Int32 = 0
-      let msg = gzerror(file, &errnum).map { String(cString: $0) } ?? "read error"
-      throw InputError(file: path, "cannot read: \(msg)")
-    }
-    bytesRead += Int(n)
-    return Int(n)
-  }
-
-  /// Position in the underlying (possibly compressed) file, for progress against `fileSize`.
-  public var rawOffset: Int { Int(gzoffset(file)) }
+    /// Position in the underlying (possibly compressed) file, for progress against `fileSize`.
+    public var rawOffset: Int { Int(gzoffset(file)) }
 }

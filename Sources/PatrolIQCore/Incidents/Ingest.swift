@@ -2,32 +2,32 @@ import Foundation
 
 /// What to read and keep.
 public struct IngestOptions: Sendable {
-  /// Field → column name, for non-Chicago headers.
-  public var mapping: [IncidentField: String] = [:]
-  /// Layout of the time column; detected from the data when nil.
-  public var timeFormat: TimestampFormat?
-  /// Plausible extent; Chicago's for the Chicago schema, otherwise ±0.5° about the median of the
-  /// first 10 000 coordinates when nil.
-  public var extent: GeoBounds?
-  /// Keep only the N most recent records.
-  public var recent: Int?
-  /// Keep records at or after / before this wall-clock time (seconds since 1970).
-  public var since: Int64?
-  public var until: Int64?
-  /// Keep only these types (compared case-insensitively).
-  public var types: Set<String>?
-  /// Side of a grid cell in metres.
-  public var cellSize: Double = 500
-  public var delimiter: UInt8 = UInt8(ascii: ",")
+    /// Field → column name, for non-Chicago headers.
+    public var mapping: [IncidentField: String] = [:]
+    /// Layout of the time column; detected from the data when nil.
+    public var timeFormat: TimestampFormat?
+    /// Plausible extent; Chicago's for the Chicago schema, otherwise ±0.5° about the median of the
+    /// first 10 000 coordinates when nil.
+    public var extent: GeoBounds?
+    /// Keep only the N most recent records.
+    public var recent: Int?
+    /// Keep records at or after / before this wall-clock time (seconds since 1970).
+    public var since: Int64?
+    public var until: Int64?
+    /// Keep only these types (compared case-insensitively).
+    public var types: Set<String>?
+    /// Side of a grid cell in metres.
+    public var cellSize: Double = 500
+    public var delimiter: UInt8 = UInt8(ascii: ",")
 
-  public init() {}
+    public init() {}
 }
 
 /// The result of an ingest.
 public struct IngestResult: Sendable {
-  public var report: QualityReport
-  public var info: WorkspaceInfo
-  public var seconds: Double
+    public var report: QualityReport
+    public var info: WorkspaceInfo
+    public var seconds: Double
 }
 
 /// Progress callback: (rows read, bytes of the file consumed, file size).
@@ -35,234 +35,234 @@ public typealias IngestProgress = @Sendable (Int, Int, Int) -> Void
 
 /// Reads a crime CSV into a new workspace: validates, derives features, and commits atomically.
 public enum Ingest {
-  /// Rows sampled from the head of the file to place a mapped data set's extent.
-  static let extentSampleRows = 10_000
+    /// Rows sampled from the head of the file to place a mapped data set's extent.
+    static let extentSampleRows = 10_000
 
-  public static func run(
-    file: String, workspace: String, options: IngestOptions = IngestOptions(),
-    progress: IngestProgress? = nil
-  ) throws -> IngestResult {
-    let start = Date()
-    let reader = try CSVReader(source: ByteSource(path: file), delimiter: options.delimiter)
-    let firstBatch = CSVBatch(capacity: 1 << 21)
-    guard try reader.read(into: firstBatch) else {
-      throw InputError(file: file, line: 1, "empty file: no header row")
-    }
-    let header = firstBatch.record(0).strings
-    firstBatch.dropFirst(1)
-    let mapping = try ColumnMapping(header: header, map: options.mapping, file: file)
-    var report = QualityReport(file: file)
-    report.schema = mapping.isChicago ? "chicago" : "mapped"
-
-    let extent: GeoBounds
-    if let e = options.extent {
-      extent = e
-    } else if mapping.isChicago {
-      extent = .chicago
-    } else {
-      extent = try sampleExtent(file: file, mapping: mapping, delimiter: options.delimiter)
-    }
-    report.extent = extent
-    let c = extent.center
-    let projection = LocalProjection(originLon: c.lon, originLat: c.lat)
-    let grid = SquareGrid(bounds: extent, projection: projection, cellSize: options.cellSize)
-    let writer = try Workspace.create(at: workspace)
-
-    // Three stages on their own threads: read and split CSV → validate and derive → write chunks.
-    let batches = BlockingQueue<CSVBatch>(limit: 4)
-    let tables = BlockingQueue<IncidentTable>(limit: 2)
-    // Buffers go back to the stage that fills them: recycled pages cost no page faults.
-    let freeBatches = BlockingQueue<CSVBatch>(limit: 8)
-    for _ in 0..<5 { freeBatches.push(CSVBatch(capacity: 1 << 21)) }
-    let first = Unchecked<CSVBatch?>(firstBatch)
-    let freeTables = BlockingQueue<IncidentTable>(limit: 4)
-    let readerBox = Unchecked(reader)
-    let preparer = Unchecked(
-      RowPreparer(
-        mapping: mapping, fieldCount: header.count, extent: extent, projection: projection,
-        grid: grid,
-        timeFormat: options.timeFormat))
-    let readStage = Worker("ingest-read") {
-      do {
-        var rows = 0
-        while true {
-          let b: CSVBatch
-          if let f = first.value {
-            b = f
-            first.value = nil
-          } else {
-            guard let f = try freeBatches.pop() else { break }
-            guard try readerBox.value.read(into: f) else { break }
-            b = f
-          }
-          preparer.value.prepare(b)
-          rows += b.count
-          progress?(rows, readerBox.value.progressOffset, readerBox.value.fileSize)
-          guard batches.push(b) else { break }
+    public static func run(
+        file: String, workspace: String, options: IngestOptions = IngestOptions(),
+        progress: IngestProgress? = nil
+    ) throws -> IngestResult {
+        let start = Date()
+        let reader = try CSVReader(source: ByteSource(path: file), delimiter: options.delimiter)
+        let firstBatch = CSVBatch(capacity: 1 << 21)
+        guard try reader.read(into: firstBatch) else {
+            throw InputError(file: file, line: 1, "empty file: no header row")
         }
-        batches.close()
-      } catch {
-        batches.close(error: error)
-      }
-    }
-    let built = Unchecked<(RowBuilder, QualityReport)?>(nil)
-    let initialReport = report
-    let buildStage = Worker("ingest-build") {
-      var builder = RowBuilder(mapping: mapping, options: options)
-      var report = initialReport
-      defer { freeBatches.close() }
-      var table = IncidentTable(reserving: Workspace.chunkRows)
-      let recent = options.recent
-      let compactAt = recent.map { max($0 * 2, Workspace.chunkRows) } ?? Workspace.chunkRows
-      do {
-        while let batch = try batches.pop() {
-          for r in 0..<batch.count {
-            report.rowsRead += 1
-            builder.add(batch, r, to: &table, report: &report)
-            guard table.count >= compactAt else { continue }
-            if let n = recent {
-              let keep = mostRecent(table, n)
-              report.exclude(.notRecent, line: 0, count: table.count - keep.count)
-              table = table.select(keep)
-            } else {
-              guard tables.push(table) else { return }
-              table = freeTables.tryPop() ?? IncidentTable(reserving: Workspace.chunkRows)
+        let header = firstBatch.record(0).strings
+        firstBatch.dropFirst(1)
+        let mapping = try ColumnMapping(header: header, map: options.mapping, file: file)
+        var report = QualityReport(file: file)
+        report.schema = mapping.isChicago ? "chicago" : "mapped"
+
+        let extent: GeoBounds
+        if let e = options.extent {
+            extent = e
+        } else if mapping.isChicago {
+            extent = .chicago
+        } else {
+            extent = try sampleExtent(file: file, mapping: mapping, delimiter: options.delimiter)
+        }
+        report.extent = extent
+        let c = extent.center
+        let projection = LocalProjection(originLon: c.lon, originLat: c.lat)
+        let grid = SquareGrid(bounds: extent, projection: projection, cellSize: options.cellSize)
+        let writer = try Workspace.create(at: workspace)
+
+        // Three stages on their own threads: read and split CSV → validate and derive → write chunks.
+        let batches = BlockingQueue<CSVBatch>(limit: 4)
+        let tables = BlockingQueue<IncidentTable>(limit: 2)
+        // Buffers go back to the stage that fills them: recycled pages cost no page faults.
+        let freeBatches = BlockingQueue<CSVBatch>(limit: 8)
+        for _ in 0..<5 { freeBatches.push(CSVBatch(capacity: 1 << 21)) }
+        let first = Unchecked<CSVBatch?>(firstBatch)
+        let freeTables = BlockingQueue<IncidentTable>(limit: 4)
+        let readerBox = Unchecked(reader)
+        let preparer = Unchecked(
+            RowPreparer(
+                mapping: mapping, fieldCount: header.count, extent: extent, projection: projection,
+                grid: grid,
+                timeFormat: options.timeFormat))
+        let readStage = Worker("ingest-read") {
+            do {
+                var rows = 0
+                while true {
+                    let b: CSVBatch
+                    if let f = first.value {
+                        b = f
+                        first.value = nil
+                    } else {
+                        guard let f = try freeBatches.pop() else { break }
+                        guard try readerBox.value.read(into: f) else { break }
+                        b = f
+                    }
+                    preparer.value.prepare(b)
+                    rows += b.count
+                    progress?(rows, readerBox.value.progressOffset, readerBox.value.fileSize)
+                    guard batches.push(b) else { break }
+                }
+                batches.close()
+            } catch {
+                batches.close(error: error)
             }
-          }
-          freeBatches.push(batch)
         }
-        if let n = recent {
-          var keep = mostRecent(table, n)
-          report.exclude(.notRecent, line: 0, count: table.count - keep.count)
-          // Store the sample in time order.
-          keep.sort { (table.time[$0], table.line[$0]) < (table.time[$1], table.line[$1]) }
-          table = table.select(keep)
+        let built = Unchecked<(RowBuilder, QualityReport)?>(nil)
+        let initialReport = report
+        let buildStage = Worker("ingest-build") {
+            var builder = RowBuilder(mapping: mapping, options: options)
+            var report = initialReport
+            defer { freeBatches.close() }
+            var table = IncidentTable(reserving: Workspace.chunkRows)
+            let recent = options.recent
+            let compactAt = recent.map { max($0 * 2, Workspace.chunkRows) } ?? Workspace.chunkRows
+            do {
+                while let batch = try batches.pop() {
+                    for r in 0..<batch.count {
+                        report.rowsRead += 1
+                        builder.add(batch, r, to: &table, report: &report)
+                        guard table.count >= compactAt else { continue }
+                        if let n = recent {
+                            let keep = mostRecent(table, n)
+                            report.exclude(.notRecent, line: 0, count: table.count - keep.count)
+                            table = table.select(keep)
+                        } else {
+                            guard tables.push(table) else { return }
+                            table = freeTables.tryPop() ?? IncidentTable(reserving: Workspace.chunkRows)
+                        }
+                    }
+                    freeBatches.push(batch)
+                }
+                if let n = recent {
+                    var keep = mostRecent(table, n)
+                    report.exclude(.notRecent, line: 0, count: table.count - keep.count)
+                    // Store the sample in time order.
+                    keep.sort { (table.time[$0], table.line[$0]) < (table.time[$1], table.line[$1]) }
+                    table = table.select(keep)
+                }
+                tables.push(table)
+                built.value = (builder, report)
+                tables.close()
+            } catch {
+                tables.close(error: error)
+            }
         }
-        tables.push(table)
-        built.value = (builder, report)
-        tables.close()
-      } catch {
-        tables.close(error: error)
-      }
+
+        var fingerprint = Fingerprint()
+        var kept = 0
+        var tmin = Int64.max
+        var tmax = Int64.min
+        do {
+            while let t = try tables.pop() {
+                fingerprint.add(t)
+                kept += t.count
+                if let a = t.time.min() { tmin = min(tmin, a) }
+                if let b = t.time.max() { tmax = max(tmax, b) }
+                try writer.write(t)
+                var used = t
+                used.removeAll()
+                freeTables.push(used)
+            }
+        } catch {
+            tables.close()
+            batches.close()
+            freeBatches.close()
+            buildStage.join()
+            readStage.join()
+            throw error
+        }
+        buildStage.join()
+        readStage.join()
+        guard let (builder, finalReport) = built.value else {
+            throw InputError(file: file, "ingest stopped before the end of the file")
+        }
+        report = finalReport
+        guard kept > 0 else {
+            throw InputError(
+                file: file,
+                "no usable rows: \(report.rowsRead) read, all rejected or excluded\n" + report.text)
+        }
+        report.rowsKept = kept
+        report.timeFormat = preparer.value.timeFormat?.description
+        try writer.writeDictionaries(builder.dictionaries)
+        let info = WorkspaceInfo(
+            source: (file as NSString).lastPathComponent, rowCount: kept, extent: extent,
+            projection: projection,
+            grid: grid, fingerprint: fingerprint.hex,
+            ingestedAt: ISO8601DateFormatter().string(from: Date()),
+            timeMin: tmin, timeMax: tmax)
+        try writer.commit(info: info, report: report)
+        return IngestResult(report: report, info: info, seconds: Date().timeIntervalSince(start))
     }
 
-    var fingerprint = Fingerprint()
-    var kept = 0
-    var tmin = Int64.max
-    var tmax = Int64.min
-    do {
-      while let t = try tables.pop() {
-        fingerprint.add(t)
-        kept += t.count
-        if let a = t.time.min() { tmin = min(tmin, a) }
-        if let b = t.time.max() { tmax = max(tmax, b) }
-        try writer.write(t)
-        var used = t
-        used.removeAll()
-        freeTables.push(used)
-      }
-    } catch {
-      tables.close()
-      batches.close()
-      freeBatches.close()
-      buildStage.join()
-      readStage.join()
-      throw error
+    /// Indices of the `n` most recent rows (ties broken by earlier line).
+    static func mostRecent(_ t: IncidentTable, _ n: Int) -> [Int] {
+        var idx = Array(0..<t.count)
+        if idx.count <= n { return idx }
+        idx.sort { (t.time[$0], -t.line[$0]) > (t.time[$1], -t.line[$1]) }
+        return Array(idx.prefix(n))
     }
-    buildStage.join()
-    readStage.join()
-    guard let (builder, finalReport) = built.value else {
-      throw InputError(file: file, "ingest stopped before the end of the file")
-    }
-    report = finalReport
-    guard kept > 0 else {
-      throw InputError(
-        file: file,
-        "no usable rows: \(report.rowsRead) read, all rejected or excluded\n" + report.text)
-    }
-    report.rowsKept = kept
-    report.timeFormat = preparer.value.timeFormat?.description
-    try writer.writeDictionaries(builder.dictionaries)
-    let info = WorkspaceInfo(
-      source: (file as NSString).lastPathComponent, rowCount: kept, extent: extent,
-      projection: projection,
-      grid: grid, fingerprint: fingerprint.hex,
-      ingestedAt: ISO8601DateFormatter().string(from: Date()),
-      timeMin: tmin, timeMax: tmax)
-    try writer.commit(info: info, report: report)
-    return IngestResult(report: report, info: info, seconds: Date().timeIntervalSince(start))
-  }
 
-  /// Indices of the `n` most recent rows (ties broken by earlier line).
-  static func mostRecent(_ t: IncidentTable, _ n: Int) -> [Int] {
-    var idx = Array(0..<t.count)
-    if idx.count <= n { return idx }
-    idx.sort { (t.time[$0], -t.line[$0]) > (t.time[$1], -t.line[$1]) }
-    return Array(idx.prefix(n))
-  }
-
-  /// Median of the first rows' coordinates ± 0.5°, for data sets without a known extent.
-  static func sampleExtent(file: String, mapping: ColumnMapping, delimiter: UInt8) throws
-    -> GeoBounds
-  {
-    let reader = try CSVReader(source: ByteSource(path: file), delimiter: delimiter)
-    guard let iLat = mapping.index[.latitude], let iLon = mapping.index[.longitude] else {
-      throw InputError(file: file, line: 1, "no coordinate columns")
+    /// Median of the first rows' coordinates ± 0.5°, for data sets without a known extent.
+    static func sampleExtent(file: String, mapping: ColumnMapping, delimiter: UInt8) throws
+        -> GeoBounds
+    {
+        let reader = try CSVReader(source: ByteSource(path: file), delimiter: delimiter)
+        guard let iLat = mapping.index[.latitude], let iLon = mapping.index[.longitude] else {
+            throw InputError(file: file, line: 1, "no coordinate columns")
+        }
+        let batch = CSVBatch()
+        var sample: [(Double, Double)] = []
+        var rowsSeen = -1  // the header
+        while sample.count < extentSampleRows, try reader.read(into: batch) {
+            for r in 0..<batch.count {
+                rowsSeen += 1
+                guard rowsSeen > 0 else { continue }
+                let rec = batch.record(r)
+                guard rec.count > max(iLat, iLon), let la = ByteParsing.double(rec.field(iLat)),
+                    let lo = ByteParsing.double(rec.field(iLon)), abs(la) <= 90, abs(lo) <= 180,
+                    !(la == 0 && lo == 0)
+                else { continue }
+                sample.append((la, lo))
+            }
+        }
+        guard !sample.isEmpty else {
+            throw InputError(
+                file: file, field: mapping.header[iLat],
+                "no valid coordinates in the first \(max(rowsSeen, 0)) rows; give the extent with --extent minLon,minLat,maxLon,maxLat"
+            )
+        }
+        var lats = sample.map(\.0)
+        var lons = sample.map(\.1)
+        lats.sort()
+        lons.sort()
+        let la = lats[lats.count / 2]
+        let lo = lons[lons.count / 2]
+        return GeoBounds(minLon: lo - 0.5, minLat: la - 0.5, maxLon: lo + 0.5, maxLat: la + 0.5)
     }
-    let batch = CSVBatch()
-    var sample: [(Double, Double)] = []
-    var rowsSeen = -1  // the header
-    while sample.count < extentSampleRows, try reader.read(into: batch) {
-      for r in 0..<batch.count {
-        rowsSeen += 1
-        guard rowsSeen > 0 else { continue }
-        let rec = batch.record(r)
-        guard rec.count > max(iLat, iLon), let la = ByteParsing.double(rec.field(iLat)),
-          let lo = ByteParsing.double(rec.field(iLon)), abs(la) <= 90, abs(lo) <= 180,
-          !(la == 0 && lo == 0)
-        else { continue }
-        sample.append((la, lo))
-      }
-    }
-    guard !sample.isEmpty else {
-      throw InputError(
-        file: file, field: mapping.header[iLat],
-        "no valid coordinates in the first \(max(rowsSeen, 0)) rows; give the extent with --extent minLon,minLat,maxLon,maxLat"
-      )
-    }
-    var lats = sample.map(\.0)
-    var lons = sample.map(\.1)
-    lats.sort()
-    lons.sort()
-    let la = lats[lats.count / 2]
-    let lo = lons[lons.count / 2]
-    return GeoBounds(minLon: lo - 0.5, minLat: la - 0.5, maxLon: lo + 0.5, maxLat: la + 0.5)
-  }
 }
 
 /// A 64-bit hash of rows' time and coordinate bits (word-wise multiply–xorshift, order-sensitive).
 struct Fingerprint {
-  var h: UInt64 = 0xcbf2_9ce4_8422_2325
-  @inline(__always)
-  mutating func mix(_ v: UInt64) {
-    h = (h ^ v) &* 0x9E37_79B9_7F4A_7C15
-    h ^= h >> 29
-  }
-  mutating func add(_ t: IncidentTable) {
-    for i in 0..<t.count {
-      mix(UInt64(bitPattern: t.time[i]))
-      mix(t.latitude[i].bitPattern)
-      mix(t.longitude[i].bitPattern)
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    @inline(__always)
+    mutating func mix(_ v: UInt64) {
+        h = (h ^ v) &* 0x9E37_79B9_7F4A_7C15
+        h ^= h >> 29
     }
-  }
-  var hex: String {
-    let s = String(h, radix: 16)
-    return String(repeating: "0", count: 16 - s.count) + s
-  }
+    mutating func add(_ t: IncidentTable) {
+        for i in 0..<t.count {
+            mix(UInt64(bitPattern: t.time[i]))
+            mix(t.latitude[i].bitPattern)
+            mix(t.longitude[i].bitPattern)
+        }
+    }
+    var hex: String {
+        let s = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
 }
 
 /// Hands a non-Sendable value to exactly one other thread at a time (pipeline stages own it in turn).
 public final class Unchecked<T>: @unchecked Sendable {
-  var value: T
-  init(_ v: T) { value = v }
+    var value: T
+    init(_ v: T) { value = v }
 }

@@ -1,98 +1,98 @@
 /// Why a row was not kept. Every row read is either kept, rejected for one of these, or excluded by a
 /// filter the user asked for; nothing is dropped silently.
 public enum RejectReason: String, CaseIterable, Codable, Sendable {
-  case wrongFieldCount = "wrong_field_count"
-  case missingDate = "missing_date"
-  case unparsableDate = "unparsable_date"
-  case missingCoordinates = "missing_coordinates"
-  case unparsableCoordinates = "unparsable_coordinates"
-  case outsideExtent = "outside_extent"
-  case duplicateID = "duplicate_id"
+    case wrongFieldCount = "wrong_field_count"
+    case missingDate = "missing_date"
+    case unparsableDate = "unparsable_date"
+    case missingCoordinates = "missing_coordinates"
+    case unparsableCoordinates = "unparsable_coordinates"
+    case outsideExtent = "outside_extent"
+    case duplicateID = "duplicate_id"
 
-  public var label: String {
-    switch self {
-    case .wrongFieldCount: "wrong field count"
-    case .missingDate: "missing date"
-    case .unparsableDate: "unparsable date"
-    case .missingCoordinates: "missing coordinates"
-    case .unparsableCoordinates: "unparsable coordinates"
-    case .outsideExtent: "coordinates outside the extent"
-    case .duplicateID: "duplicate ID"
+    public var label: String {
+        switch self {
+        case .wrongFieldCount: "wrong field count"
+        case .missingDate: "missing date"
+        case .unparsableDate: "unparsable date"
+        case .missingCoordinates: "missing coordinates"
+        case .unparsableCoordinates: "unparsable coordinates"
+        case .outsideExtent: "coordinates outside the extent"
+        case .duplicateID: "duplicate ID"
+        }
     }
-  }
 }
 
 /// Rows excluded on purpose by `--since`, `--until`, `--types` or `--recent`.
 public enum FilterReason: String, CaseIterable, Codable, Sendable {
-  case beforeSince = "before_since"
-  case afterUntil = "after_until"
-  case typeNotSelected = "type_not_selected"
-  case notRecent = "not_recent"
+    case beforeSince = "before_since"
+    case afterUntil = "after_until"
+    case typeNotSelected = "type_not_selected"
+    case notRecent = "not_recent"
 }
 
 /// Counts of what ingest did with each row, with the first line numbers of every rejection reason.
 public struct QualityReport: Codable, Sendable, Equatable {
-  public struct Entry: Codable, Sendable, Equatable {
-    public var count = 0
-    /// The first `QualityReport.sampleLines` source line numbers (1-based, header is line 1).
-    public var firstLines: [Int] = []
+    public struct Entry: Codable, Sendable, Equatable {
+        public var count = 0
+        /// The first `QualityReport.sampleLines` source line numbers (1-based, header is line 1).
+        public var firstLines: [Int] = []
+        enum CodingKeys: String, CodingKey {
+            case count
+            case firstLines = "first_lines"
+        }
+    }
+    public static let sampleLines = 10
+
+    public var file: String
+    public var rowsRead = 0
+    public var rowsKept = 0
+    public var rejected: [String: Entry] = [:]
+    public var excluded: [String: Entry] = [:]
+    public var extent: GeoBounds?
+    public var timeFormat: String?
+    public var schema: String = "chicago"
+
     enum CodingKeys: String, CodingKey {
-      case count
-      case firstLines = "first_lines"
+        case file, extent, schema, rejected, excluded
+        case rowsRead = "rows_read"
+        case rowsKept = "rows_kept"
+        case timeFormat = "time_format"
     }
-  }
-  public static let sampleLines = 10
 
-  public var file: String
-  public var rowsRead = 0
-  public var rowsKept = 0
-  public var rejected: [String: Entry] = [:]
-  public var excluded: [String: Entry] = [:]
-  public var extent: GeoBounds?
-  public var timeFormat: String?
-  public var schema: String = "chicago"
+    public init(file: String) { self.file = file }
 
-  enum CodingKeys: String, CodingKey {
-    case file, extent, schema, rejected, excluded
-    case rowsRead = "rows_read"
-    case rowsKept = "rows_kept"
-    case timeFormat = "time_format"
-  }
+    public var rowsRejected: Int { rejected.values.reduce(0) { $0 + $1.count } }
+    public var rowsExcluded: Int { excluded.values.reduce(0) { $0 + $1.count } }
 
-  public init(file: String) { self.file = file }
-
-  public var rowsRejected: Int { rejected.values.reduce(0) { $0 + $1.count } }
-  public var rowsExcluded: Int { excluded.values.reduce(0) { $0 + $1.count } }
-
-  public mutating func reject(_ r: RejectReason, line: Int) {
-    Self.add(&rejected[r.rawValue, default: Entry()], line)
-  }
-  public mutating func exclude(_ r: FilterReason, line: Int, count: Int = 1) {
-    Self.add(&excluded[r.rawValue, default: Entry()], line, count: count)
-  }
-
-  private static func add(_ e: inout Entry, _ line: Int, count: Int = 1) {
-    e.count += count
-    if e.firstLines.count < sampleLines && line > 0 { e.firstLines.append(line) }
-  }
-
-  public func count(_ r: RejectReason) -> Int { rejected[r.rawValue]?.count ?? 0 }
-  public func count(_ r: FilterReason) -> Int { excluded[r.rawValue]?.count ?? 0 }
-
-  /// A human-readable summary, one reason per line.
-  public var text: String {
-    var s = "\(file): \(rowsRead) rows read, \(rowsKept) kept, \(rowsRejected) rejected"
-    if rowsExcluded > 0 { s += ", \(rowsExcluded) excluded by filters" }
-    s += "\n"
-    for r in RejectReason.allCases {
-      guard let e = rejected[r.rawValue], e.count > 0 else { continue }
-      let lines = e.firstLines.map(String.init).joined(separator: ", ")
-      s += "  rejected  \(r.label): \(e.count) (first lines: \(lines))\n"
+    public mutating func reject(_ r: RejectReason, line: Int) {
+        Self.add(&rejected[r.rawValue, default: Entry()], line)
     }
-    for r in FilterReason.allCases {
-      guard let e = excluded[r.rawValue], e.count > 0 else { continue }
-      s += "  excluded  \(r.rawValue.replacingOccurrences(of: "_", with: " ")): \(e.count)\n"
+    public mutating func exclude(_ r: FilterReason, line: Int, count: Int = 1) {
+        Self.add(&excluded[r.rawValue, default: Entry()], line, count: count)
     }
-    return s
-  }
+
+    private static func add(_ e: inout Entry, _ line: Int, count: Int = 1) {
+        e.count += count
+        if e.firstLines.count < sampleLines && line > 0 { e.firstLines.append(line) }
+    }
+
+    public func count(_ r: RejectReason) -> Int { rejected[r.rawValue]?.count ?? 0 }
+    public func count(_ r: FilterReason) -> Int { excluded[r.rawValue]?.count ?? 0 }
+
+    /// A human-readable summary, one reason per line.
+    public var text: String {
+        var s = "\(file): \(rowsRead) rows read, \(rowsKept) kept, \(rowsRejected) rejected"
+        if rowsExcluded > 0 { s += ", \(rowsExcluded) excluded by filters" }
+        s += "\n"
+        for r in RejectReason.allCases {
+            guard let e = rejected[r.rawValue], e.count > 0 else { continue }
+            let lines = e.firstLines.map(String.init).joined(separator: ", ")
+            s += "  rejected  \(r.label): \(e.count) (first lines: \(lines))\n"
+        }
+        for r in FilterReason.allCases {
+            guard let e = excluded[r.rawValue], e.count > 0 else { continue }
+            s += "  excluded  \(r.rawValue.replacingOccurrences(of: "_", with: " ")): \(e.count)\n"
+        }
+        return s
+    }
 }

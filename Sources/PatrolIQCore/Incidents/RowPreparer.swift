@@ -1,103 +1,103 @@
 /// Per-record results of the stateless half of validation, computed on the reading thread so the
 /// building thread only interns, de-duplicates and appends.
 struct PreparedRows {
-  /// nil when the record passed; else why it was rejected.
-  var reject: [RejectReason?] = []
-  var time: [Int64] = []
-  var lat: [Double] = []
-  var lon: [Double] = []
-  var xy: [SIMD2<Double>] = []
-  var features: [TimeFeatures] = []
-  var cell: [Int32] = []
+    /// nil when the record passed; else why it was rejected.
+    var reject: [RejectReason?] = []
+    var time: [Int64] = []
+    var lat: [Double] = []
+    var lon: [Double] = []
+    var xy: [SIMD2<Double>] = []
+    var features: [TimeFeatures] = []
+    var cell: [Int32] = []
 
-  mutating func clear() {
-    reject.removeAll(keepingCapacity: true)
-    time.removeAll(keepingCapacity: true)
-    lat.removeAll(keepingCapacity: true)
-    lon.removeAll(keepingCapacity: true)
-    xy.removeAll(keepingCapacity: true)
-    features.removeAll(keepingCapacity: true)
-    cell.removeAll(keepingCapacity: true)
-  }
+    mutating func clear() {
+        reject.removeAll(keepingCapacity: true)
+        time.removeAll(keepingCapacity: true)
+        lat.removeAll(keepingCapacity: true)
+        lon.removeAll(keepingCapacity: true)
+        xy.removeAll(keepingCapacity: true)
+        features.removeAll(keepingCapacity: true)
+        cell.removeAll(keepingCapacity: true)
+    }
 }
 
 /// Checks field count, time and coordinates of each record and derives time features and metres.
 struct RowPreparer {
-  let fieldCount: Int
-  let iTime: Int
-  let iLat: Int
-  let iLon: Int
-  let extent: GeoBounds
-  let projection: LocalProjection
-  let grid: SquareGrid
-  /// Fixed by the user, by the schema, or detected from the first value that fits a common layout.
-  private(set) var timeFormat: TimestampFormat?
+    let fieldCount: Int
+    let iTime: Int
+    let iLat: Int
+    let iLon: Int
+    let extent: GeoBounds
+    let projection: LocalProjection
+    let grid: SquareGrid
+    /// Fixed by the user, by the schema, or detected from the first value that fits a common layout.
+    private(set) var timeFormat: TimestampFormat?
 
-  init(
-    mapping: ColumnMapping, fieldCount: Int, extent: GeoBounds, projection: LocalProjection,
-    grid: SquareGrid,
-    timeFormat: TimestampFormat?
-  ) {
-    self.fieldCount = fieldCount
-    iTime = mapping.index[.time] ?? 0
-    iLat = mapping.index[.latitude] ?? 0
-    iLon = mapping.index[.longitude] ?? 0
-    self.extent = extent
-    self.projection = projection
-    self.grid = grid
-    self.timeFormat = timeFormat ?? (mapping.isChicago ? .chicago : nil)
-  }
-
-  private mutating func parseTime(_ f: UnsafeBufferPointer<UInt8>) -> Int64? {
-    if let fmt = timeFormat { return fmt.parse(f) }
-    for fmt in TimestampFormat.common {
-      if let t = fmt.parse(f) {
-        timeFormat = fmt
-        return t
-      }
+    init(
+        mapping: ColumnMapping, fieldCount: Int, extent: GeoBounds, projection: LocalProjection,
+        grid: SquareGrid,
+        timeFormat: TimestampFormat?
+    ) {
+        self.fieldCount = fieldCount
+        iTime = mapping.index[.time] ?? 0
+        iLat = mapping.index[.latitude] ?? 0
+        iLon = mapping.index[.longitude] ?? 0
+        self.extent = extent
+        self.projection = projection
+        self.grid = grid
+        self.timeFormat = timeFormat ?? (mapping.isChicago ? .chicago : nil)
     }
-    return nil
-  }
 
-  mutating func prepare(_ batch: CSVBatch) {
-    var p = batch.prepared
-    p.clear()
-    let n = batch.count
-    p.reject.reserveCapacity(n)
-    for r in 0..<n {
-      let rec = batch.record(r)
-      let (reason, time, lat, lon) = check(rec)
-      p.reject.append(reason)
-      p.time.append(time)
-      p.lat.append(lat)
-      p.lon.append(lon)
-      if reason == nil {
-        let xy = projection.project(lon: lon, lat: lat)
-        p.xy.append(xy)
-        p.features.append(TimeFeatures(time))
-        p.cell.append(grid.cell(xy))
-      } else {
-        p.xy.append(.zero)
-        p.features.append(TimeFeatures(0))
-        p.cell.append(-1)
-      }
+    private mutating func parseTime(_ f: UnsafeBufferPointer<UInt8>) -> Int64? {
+        if let fmt = timeFormat { return fmt.parse(f) }
+        for fmt in TimestampFormat.common {
+            if let t = fmt.parse(f) {
+                timeFormat = fmt
+                return t
+            }
+        }
+        return nil
     }
-    batch.prepared = p
-  }
 
-  @inline(__always)
-  private mutating func check(_ r: CSVRecord) -> (RejectReason?, Int64, Double, Double) {
-    guard r.count == fieldCount else { return (.wrongFieldCount, 0, 0, 0) }
-    let tf = ByteParsing.trim(r.field(iTime))
-    if tf.isEmpty { return (.missingDate, 0, 0, 0) }
-    guard let time = parseTime(tf) else { return (.unparsableDate, 0, 0, 0) }
-    let latF = ByteParsing.trim(r.field(iLat))
-    let lonF = ByteParsing.trim(r.field(iLon))
-    if latF.isEmpty || lonF.isEmpty { return (.missingCoordinates, time, 0, 0) }
-    guard let lat = ByteParsing.double(latF), let lon = ByteParsing.double(lonF) else {
-      return (.unparsableCoordinates, time, 0, 0)
+    mutating func prepare(_ batch: CSVBatch) {
+        var p = batch.prepared
+        p.clear()
+        let n = batch.count
+        p.reject.reserveCapacity(n)
+        for r in 0..<n {
+            let rec = batch.record(r)
+            let (reason, time, lat, lon) = check(rec)
+            p.reject.append(reason)
+            p.time.append(time)
+            p.lat.append(lat)
+            p.lon.append(lon)
+            if reason == nil {
+                let xy = projection.project(lon: lon, lat: lat)
+                p.xy.append(xy)
+                p.features.append(TimeFeatures(time))
+                p.cell.append(grid.cell(xy))
+            } else {
+                p.xy.append(.zero)
+                p.features.append(TimeFeatures(0))
+                p.cell.append(-1)
+            }
+        }
+        batch.prepared = p
     }
-    guard extent.contains(lon: lon, lat: lat) else { return (.outsideExtent, time, lat, lon) }
-    return (nil, time, lat, lon)
-  }
+
+    @inline(__always)
+    private mutating func check(_ r: CSVRecord) -> (RejectReason?, Int64, Double, Double) {
+        guard r.count == fieldCount else { return (.wrongFieldCount, 0, 0, 0) }
+        let tf = ByteParsing.trim(r.field(iTime))
+        if tf.isEmpty { return (.missingDate, 0, 0, 0) }
+        guard let time = parseTime(tf) else { return (.unparsableDate, 0, 0, 0) }
+        let latF = ByteParsing.trim(r.field(iLat))
+        let lonF = ByteParsing.trim(r.field(iLon))
+        if latF.isEmpty || lonF.isEmpty { return (.missingCoordinates, time, 0, 0) }
+        guard let lat = ByteParsing.double(latF), let lon = ByteParsing.double(lonF) else {
+            return (.unparsableCoordinates, time, 0, 0)
+        }
+        guard extent.contains(lon: lon, lat: lat) else { return (.outsideExtent, time, lat, lon) }
+        return (nil, time, lat, lon)
+    }
 }

@@ -3,214 +3,214 @@ import Foundation
 /// Facts about a workspace that every later stage needs: where its metres are measured from,
 /// its grid, its extent and its size.
 public struct WorkspaceInfo: Codable, Sendable, Equatable {
-  public var source: String
-  public var rowCount: Int
-  public var extent: GeoBounds
-  public var projection: LocalProjection
-  public var grid: SquareGrid
-  /// 64-bit hash of the kept rows' times and coordinates: runs record it to say which data they saw.
-  public var fingerprint: String
-  public var ingestedAt: String
-  public var timeMin: Int64
-  public var timeMax: Int64
+    public var source: String
+    public var rowCount: Int
+    public var extent: GeoBounds
+    public var projection: LocalProjection
+    public var grid: SquareGrid
+    /// 64-bit hash of the kept rows' times and coordinates: runs record it to say which data they saw.
+    public var fingerprint: String
+    public var ingestedAt: String
+    public var timeMin: Int64
+    public var timeMax: Int64
 
-  enum CodingKeys: String, CodingKey {
-    case source, extent, projection, grid, fingerprint
-    case rowCount = "row_count"
-    case ingestedAt = "ingested_at"
-    case timeMin = "time_min"
-    case timeMax = "time_max"
-  }
+    enum CodingKeys: String, CodingKey {
+        case source, extent, projection, grid, fingerprint
+        case rowCount = "row_count"
+        case ingestedAt = "ingested_at"
+        case timeMin = "time_min"
+        case timeMax = "time_max"
+    }
 }
 
 /// The workspace: one SQLite file holding the incidents (column chunks), their dictionaries, the quality
 /// report and, from later stages, cluster runs. Ingest builds a new file beside the old and renames it
 /// into place, so readers never see a half-written workspace.
 public final class Workspace {
-  public static let schemaVersion = 1
-  public static let chunkRows = 65_536
-  public let path: String
-  public let db: SQLiteDatabase
+    public static let schemaVersion = 1
+    public static let chunkRows = 65_536
+    public let path: String
+    public let db: SQLiteDatabase
 
-  /// Opens an existing workspace.
-  public init(path: String, readOnly: Bool = true) throws {
-    guard FileManager.default.fileExists(atPath: path) else {
-      throw InputError(
-        file: path, "no workspace here; run 'patroliq ingest FILE --workspace \(path)' first")
+    /// Opens an existing workspace.
+    public init(path: String, readOnly: Bool = true) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw InputError(
+                file: path, "no workspace here; run 'patroliq ingest FILE --workspace \(path)' first")
+        }
+        self.path = path
+        db = try SQLiteDatabase(path: path, readOnly: readOnly)
+        guard try db.tableExists("meta"), try db.tableExists("incident_chunks") else {
+            throw InputError(file: path, "not a PatrolIQ workspace (no incident tables)")
+        }
     }
-    self.path = path
-    db = try SQLiteDatabase(path: path, readOnly: readOnly)
-    guard try db.tableExists("meta"), try db.tableExists("incident_chunks") else {
-      throw InputError(file: path, "not a PatrolIQ workspace (no incident tables)")
+
+    private init(creatingAt path: String) throws {
+        self.path = path
+        db = try SQLiteDatabase(path: path)
+        try db.execute(
+            """
+            PRAGMA journal_mode = OFF;
+            PRAGMA synchronous = OFF;
+            PRAGMA page_size = 65536;
+            CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE incident_chunks(
+                chunk INTEGER NOT NULL, name TEXT NOT NULL, rows INTEGER NOT NULL, data BLOB NOT NULL,
+                PRIMARY KEY(chunk, name));
+            CREATE TABLE dictionaries(
+                name TEXT NOT NULL, code INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY(name, code));
+            """)
     }
-  }
 
-  private init(creatingAt path: String) throws {
-    self.path = path
-    db = try SQLiteDatabase(path: path)
-    try db.execute(
-      """
-      PRAGMA journal_mode = OFF;
-      PRAGMA synchronous = OFF;
-      PRAGMA page_size = 65536;
-      CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE incident_chunks(
-          chunk INTEGER NOT NULL, name TEXT NOT NULL, rows INTEGER NOT NULL, data BLOB NOT NULL,
-          PRIMARY KEY(chunk, name));
-      CREATE TABLE dictionaries(
-          name TEXT NOT NULL, code INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY(name, code));
-      """)
-  }
-
-  /// Creates a fresh workspace at a temporary path; `WorkspaceWriter.commit` moves it to `path`.
-  public static func create(at path: String) throws -> WorkspaceWriter {
-    let dir = (path as NSString).deletingLastPathComponent
-    let d = dir.isEmpty ? "." : dir
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: d, isDirectory: &isDir), isDir.boolValue else {
-      throw InputError(file: path, "directory '\(d)' does not exist")
+    /// Creates a fresh workspace at a temporary path; `WorkspaceWriter.commit` moves it to `path`.
+    public static func create(at path: String) throws -> WorkspaceWriter {
+        let dir = (path as NSString).deletingLastPathComponent
+        let d = dir.isEmpty ? "." : dir
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: d, isDirectory: &isDir), isDir.boolValue else {
+            throw InputError(file: path, "directory '\(d)' does not exist")
+        }
+        guard FileManager.default.isWritableFile(atPath: d) else {
+            throw InputError(file: path, "directory '\(d)' is not writable")
+        }
+        let tmp = path + ".tmp-\(getpid())"
+        try? FileManager.default.removeItem(atPath: tmp)
+        return try WorkspaceWriter(workspace: Workspace(creatingAt: tmp), finalPath: path)
     }
-    guard FileManager.default.isWritableFile(atPath: d) else {
-      throw InputError(file: path, "directory '\(d)' is not writable")
+
+    public func meta(_ key: String) throws -> String? {
+        let s = try db.prepare("SELECT value FROM meta WHERE key = ?")
+        try s.bind(1, key)
+        return try s.step() ? s.string(0) : nil
     }
-    let tmp = path + ".tmp-\(getpid())"
-    try? FileManager.default.removeItem(atPath: tmp)
-    return try WorkspaceWriter(workspace: Workspace(creatingAt: tmp), finalPath: path)
-  }
 
-  public func meta(_ key: String) throws -> String? {
-    let s = try db.prepare("SELECT value FROM meta WHERE key = ?")
-    try s.bind(1, key)
-    return try s.step() ? s.string(0) : nil
-  }
-
-  public func setMeta(_ key: String, _ value: String) throws {
-    let s = try db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)")
-    try s.bind(1, key)
-    try s.bind(2, value)
-    try s.step()
-  }
-
-  public func info() throws -> WorkspaceInfo {
-    guard let j = try meta("info"),
-      let info = try? JSONDecoder().decode(WorkspaceInfo.self, from: Data(j.utf8))
-    else { throw InputError(file: path, "workspace has no info record; re-run ingest") }
-    return info
-  }
-
-  public func qualityReport() throws -> QualityReport? {
-    guard let j = try meta("quality_report") else { return nil }
-    return try? JSONDecoder().decode(QualityReport.self, from: Data(j.utf8))
-  }
-
-  /// Loads incidents; `columns` limits which are read (all when nil).
-  public func incidents(columns: Set<String>? = nil) throws -> IncidentTable {
-    var t = IncidentTable()
-    let s = try db.prepare("SELECT name, data FROM incident_chunks ORDER BY chunk, name")
-    while try s.step() {
-      let name = s.string(0)
-      let base = name.split(separator: ".").first.map(String.init) ?? name
-      if let columns, !columns.contains(base) { continue }
-      IncidentColumnCodec.decode(name, s, column: 1, into: &t)
+    public func setMeta(_ key: String, _ value: String) throws {
+        let s = try db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)")
+        try s.bind(1, key)
+        try s.bind(2, value)
+        try s.step()
     }
-    return t
-  }
 
-  public func dictionaries() throws -> IncidentDictionaries {
-    var d = IncidentDictionaries()
-    let s = try db.prepare("SELECT name, value FROM dictionaries ORDER BY name, code")
-    while try s.step() {
-      let v = s.string(1)
-      switch s.string(0) {
-      case "block": d.block.append(v)
-      case "iucr": d.iucr.append(v)
-      case "type": d.type.append(v)
-      case "description": d.description.append(v)
-      case "location_description": d.locationDescription.append(v)
-      case "fbi_code": d.fbiCode.append(v)
-      default: break
-      }
+    public func info() throws -> WorkspaceInfo {
+        guard let j = try meta("info"),
+            let info = try? JSONDecoder().decode(WorkspaceInfo.self, from: Data(j.utf8))
+        else { throw InputError(file: path, "workspace has no info record; re-run ingest") }
+        return info
     }
-    return d
-  }
+
+    public func qualityReport() throws -> QualityReport? {
+        guard let j = try meta("quality_report") else { return nil }
+        return try? JSONDecoder().decode(QualityReport.self, from: Data(j.utf8))
+    }
+
+    /// Loads incidents; `columns` limits which are read (all when nil).
+    public func incidents(columns: Set<String>? = nil) throws -> IncidentTable {
+        var t = IncidentTable()
+        let s = try db.prepare("SELECT name, data FROM incident_chunks ORDER BY chunk, name")
+        while try s.step() {
+            let name = s.string(0)
+            let base = name.split(separator: ".").first.map(String.init) ?? name
+            if let columns, !columns.contains(base) { continue }
+            IncidentColumnCodec.decode(name, s, column: 1, into: &t)
+        }
+        return t
+    }
+
+    public func dictionaries() throws -> IncidentDictionaries {
+        var d = IncidentDictionaries()
+        let s = try db.prepare("SELECT name, value FROM dictionaries ORDER BY name, code")
+        while try s.step() {
+            let v = s.string(1)
+            switch s.string(0) {
+            case "block": d.block.append(v)
+            case "iucr": d.iucr.append(v)
+            case "type": d.type.append(v)
+            case "description": d.description.append(v)
+            case "location_description": d.locationDescription.append(v)
+            case "fbi_code": d.fbiCode.append(v)
+            default: break
+            }
+        }
+        return d
+    }
 }
 
 /// Writes a new workspace chunk by chunk, then commits it atomically.
 public final class WorkspaceWriter {
-  public let workspace: Workspace
-  public let finalPath: String
-  private var chunk = 0
-  private var committed = false
-  private let insert: SQLiteStatement
+    public let workspace: Workspace
+    public let finalPath: String
+    private var chunk = 0
+    private var committed = false
+    private let insert: SQLiteStatement
 
-  init(workspace: Workspace, finalPath: String) throws {
-    self.workspace = workspace
-    self.finalPath = finalPath
-    insert = try workspace.db.prepare(
-      "INSERT INTO incident_chunks(chunk, name, rows, data) VALUES(?,?,?,?)")
-    try workspace.db.execute("BEGIN")
-  }
-
-  /// Removes the temporary file when the writer is abandoned (error or interruption).
-  deinit {
-    if !committed { try? FileManager.default.removeItem(atPath: workspace.path) }
-  }
-
-  /// Appends `table` as the next chunk(s).
-  public func write(_ table: IncidentTable) throws {
-    guard table.count > 0 else { return }
-    var start = 0
-    while start < table.count {
-      let end = min(start + Workspace.chunkRows, table.count)
-      let part = start == 0 && end == table.count ? table : table.select(Array(start..<end))
-      try IncidentColumnCodec.encode(part) { name, bytes in
-        try insert.bind(1, chunk)
-        try insert.bind(2, name)
-        try insert.bind(3, part.count)
-        try insert.bind(4, blob: bytes)
-        try insert.step()
-        insert.reset()
-      }
-      chunk += 1
-      start = end
+    init(workspace: Workspace, finalPath: String) throws {
+        self.workspace = workspace
+        self.finalPath = finalPath
+        insert = try workspace.db.prepare(
+            "INSERT INTO incident_chunks(chunk, name, rows, data) VALUES(?,?,?,?)")
+        try workspace.db.execute("BEGIN")
     }
-  }
 
-  public func writeDictionaries(_ d: IncidentDictionaries) throws {
-    let s = try workspace.db.prepare("INSERT INTO dictionaries(name, code, value) VALUES(?,?,?)")
-    for (name, values) in [
-      ("block", d.block), ("iucr", d.iucr), ("type", d.type), ("description", d.description),
-      ("location_description", d.locationDescription), ("fbi_code", d.fbiCode),
-    ] {
-      for (i, v) in values.enumerated() {
-        try s.bind(1, name)
-        try s.bind(2, i)
-        try s.bind(3, v)
-        try s.step()
-        s.reset()
-      }
+    /// Removes the temporary file when the writer is abandoned (error or interruption).
+    deinit {
+        if !committed { try? FileManager.default.removeItem(atPath: workspace.path) }
     }
-  }
 
-  /// Finishes the file and renames it over `finalPath`.
-  public func commit(info: WorkspaceInfo, report: QualityReport) throws {
-    let enc = JSONEncoder()
-    enc.outputFormatting = [.sortedKeys]
-    try workspace.setMeta("schema_version", String(Workspace.schemaVersion))
-    try workspace.setMeta("info", String(decoding: try enc.encode(info), as: UTF8.self))
-    try workspace.setMeta("quality_report", String(decoding: try enc.encode(report), as: UTF8.self))
-    try workspace.db.execute("COMMIT")
-    try workspace.db.execute("PRAGMA journal_mode = DELETE")
-    // Make the bytes durable before the rename makes them visible.
-    let fd = open(workspace.path, O_RDONLY)
-    if fd >= 0 {
-      fsync(fd)
-      close(fd)
+    /// Appends `table` as the next chunk(s).
+    public func write(_ table: IncidentTable) throws {
+        guard table.count > 0 else { return }
+        var start = 0
+        while start < table.count {
+            let end = min(start + Workspace.chunkRows, table.count)
+            let part = start == 0 && end == table.count ? table : table.select(Array(start..<end))
+            try IncidentColumnCodec.encode(part) { name, bytes in
+                try insert.bind(1, chunk)
+                try insert.bind(2, name)
+                try insert.bind(3, part.count)
+                try insert.bind(4, blob: bytes)
+                try insert.step()
+                insert.reset()
+            }
+            chunk += 1
+            start = end
+        }
     }
-    if rename(workspace.path, finalPath) != 0 {
-      throw InputError(
-        file: finalPath, "cannot replace workspace: \(String(cString: strerror(errno)))")
+
+    public func writeDictionaries(_ d: IncidentDictionaries) throws {
+        let s = try workspace.db.prepare("INSERT INTO dictionaries(name, code, value) VALUES(?,?,?)")
+        for (name, values) in [
+            ("block", d.block), ("iucr", d.iucr), ("type", d.type), ("description", d.description),
+            ("location_description", d.locationDescription), ("fbi_code", d.fbiCode),
+        ] {
+            for (i, v) in values.enumerated() {
+                try s.bind(1, name)
+                try s.bind(2, i)
+                try s.bind(3, v)
+                try s.step()
+                s.reset()
+            }
+        }
     }
-    committed = true
-  }
+
+    /// Finishes the file and renames it over `finalPath`.
+    public func commit(info: WorkspaceInfo, report: QualityReport) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        try workspace.setMeta("schema_version", String(Workspace.schemaVersion))
+        try workspace.setMeta("info", String(decoding: try enc.encode(info), as: UTF8.self))
+        try workspace.setMeta("quality_report", String(decoding: try enc.encode(report), as: UTF8.self))
+        try workspace.db.execute("COMMIT")
+        try workspace.db.execute("PRAGMA journal_mode = DELETE")
+        // Make the bytes durable before the rename makes them visible.
+        let fd = open(workspace.path, O_RDONLY)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+        if rename(workspace.path, finalPath) != 0 {
+            throw InputError(
+                file: finalPath, "cannot replace workspace: \(String(cString: strerror(errno)))")
+        }
+        committed = true
+    }
 }
