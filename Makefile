@@ -23,13 +23,17 @@ demo: build
 	$(BIN) generate --rows $(DEMO_ROWS) --seed 42 --out data/demo.csv
 	$(BIN) ingest data/demo.csv --workspace $(WORKSPACE)
 	$(BIN) stats --workspace $(WORKSPACE)
+	$(BIN) cluster --workspace $(WORKSPACE)
+	$(BIN) runs list --workspace $(WORKSPACE)
 
-## The test suite (what CI runs).
+## The test suite (what CI runs): unit and property tests, then the command-line checks.
 test: deps
 	$(SWIFT) test
+	Tests/cli/run.sh
 
 bench: build
 	bench/ingest.sh
+	bench/cluster.sh
 
 clean:
 	rm -rf .build data/demo.csv $(WORKSPACE)

@@ -9,38 +9,91 @@ public enum ClusterMetrics {
         guard ids.count >= 2, ids.count < n else { return nil }
         var index = [Int32: Int]()
         for (i, l) in ids.enumerated() { index[l] = i }
-        let lab = labels.map { index[$0]! }
         let k = ids.count
-        var sizes = [Int](repeating: 0, count: k)
-        for l in lab { sizes[l] += 1 }
-        var scores = [Double](repeating: 0, count: n)
+        // Rows grouped by cluster, so each cluster's distance sum is one contiguous loop.
+        let order = (0..<n).sorted { (index[labels[$0]]!, $0) < (index[labels[$1]]!, $1) }
         let d = x.cols
-        x.data.withUnsafeBufferPointer { xp in
-            scores.withUnsafeMutableBufferPointer { sp in
-                let S = sp.baseAddress!
-                parallelRanges(n, parts: workerCount, minimum: 256) { range, _ in
-                    var sums = [Double](repeating: 0, count: k)
-                    for i in range {
-                        for j in 0..<k { sums[j] = 0 }
-                        let base = xp.baseAddress!
-                        for j in 0..<n {
-                            sums[lab[j]] += squaredDistance(base, i, base, j, d).squareRoot()
+        var xs = [Double](repeating: 0, count: n * d)
+        var bounds = [Int](repeating: 0, count: k + 1)
+        var lab = [Int](repeating: 0, count: n)
+        for (r, i) in order.enumerated() {
+            for t in 0..<d { xs[r * d + t] = x.data[i * d + t] }
+            lab[r] = index[labels[i]]!
+            bounds[lab[r] + 1] += 1
+        }
+        for c in 0..<k { bounds[c + 1] += bounds[c] }
+        var scores = [Double](repeating: 0, count: n)
+        let colX = d == 2 ? (0..<n).map { xs[2 * $0] } : []
+        let colY = d == 2 ? (0..<n).map { xs[2 * $0 + 1] } : []
+        colX.withUnsafeBufferPointer { cxp in
+            colY.withUnsafeBufferPointer { cyp in
+                xs.withUnsafeBufferPointer { xp in
+                    scores.withUnsafeMutableBufferPointer { sp in
+                        let S = sp.baseAddress!
+                        let X = xp.baseAddress!
+                        let XS = cxp.baseAddress ?? X
+                        let YS = cyp.baseAddress ?? X
+                        parallelRanges(n, parts: workerCount, minimum: 256) { range, _ in
+                            var sums = [Double](repeating: 0, count: k)
+                            for i in range {
+                                for c in 0..<k {
+                                    var acc = 0.0
+                                    if d == 2 {
+                                        // Four distances per step on separate x and y columns.
+                                        let px = X[2 * i]
+                                        let py = X[2 * i + 1]
+                                        var j = bounds[c]
+                                        let e = bounds[c + 1]
+                                        var v = SIMD4<Double>.zero
+                                        let rx = UnsafeRawPointer(XS)
+                                        let ry = UnsafeRawPointer(YS)
+                                        while j + 4 <= e {
+                                            let dx =
+                                                rx.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self) - px
+                                            let dy =
+                                                ry.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self) - py
+                                            v += (dx * dx + dy * dy).squareRoot()
+                                            j += 4
+                                        }
+                                        acc = v.sum()
+                                        while j < e {
+                                            let dx = px - XS[j]
+                                            let dy = py - YS[j]
+                                            acc += (dx * dx + dy * dy).squareRoot()
+                                            j += 1
+                                        }
+                                    } else {
+                                        for j in bounds[c]..<bounds[c + 1] {
+                                            acc += squaredDistance(X, i, X, j, d).squareRoot()
+                                        }
+                                    }
+                                    sums[c] = acc
+                                }
+                                let own = lab[i]
+                                let size = bounds[own + 1] - bounds[own]
+                                if size <= 1 {
+                                    S[i] = 0
+                                    continue
+                                }
+                                let a = sums[own] / Double(size - 1)
+                                var b = Double.infinity
+                                for c in 0..<k where c != own {
+                                    b = min(b, sums[c] / Double(bounds[c + 1] - bounds[c]))
+                                }
+                                let m = max(a, b)
+                                S[i] = m > 0 ? (b - a) / m : 0
+                            }
                         }
-                        let own = lab[i]
-                        if sizes[own] <= 1 {
-                            S[i] = 0
-                            continue
-                        }
-                        let a = sums[own] / Double(sizes[own] - 1)
-                        var b = Double.infinity
-                        for j in 0..<k where j != own && sizes[j] > 0 { b = min(b, sums[j] / Double(sizes[j])) }
-                        let m = max(a, b)
-                        S[i] = m > 0 ? (b - a) / m : 0
                     }
                 }
             }
         }
-        return scores.reduce(0, +) / Double(n)
+        // Sum in the original row order, so the result does not depend on the grouping.
+        var total = 0.0
+        var byRow = [Double](repeating: 0, count: n)
+        for (r, i) in order.enumerated() { byRow[i] = scores[r] }
+        for v in byRow { total += v }
+        return total / Double(n)
     }
 
     /// Silhouette on a random sample of `size` rows (all rows when n ≤ size), as scikit-learn's

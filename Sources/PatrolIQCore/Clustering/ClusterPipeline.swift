@@ -8,7 +8,7 @@ public struct ClusterOptions: Sendable, Codable, Equatable {
     public var algorithms: [Algorithm] = Algorithm.allCases
     /// Geographic K-Means: k swept over this range, best of `restarts` runs for each.
     public var kRange: ClosedRange<Int> = 5...10
-    public var restarts = 3
+    public var restarts = 20
     public var seed: UInt64 = 42
     /// DBSCAN radius (metres) and minimum neighbourhood size (the point itself included).
     public var eps = 150.0
@@ -35,6 +35,8 @@ public struct ClusterOptions: Sendable, Codable, Equatable {
         if algorithms.contains(.kmeans) {
             p["kmeans.k_range"] = "\(kRange.lowerBound)...\(kRange.upperBound)"
             p["kmeans.restarts"] = String(restarts)
+            p["kmeans.screen_sample"] = "50000"
+            p["kmeans.refined"] = "3"
         }
         if algorithms.contains(.dbscan) {
             p["dbscan.eps_m"] = String(eps)
@@ -158,8 +160,11 @@ public enum ClusterPipeline {
             // Core rows as little-endian Int32 indices, for checks against other implementations.
             let core = r.isCore.indices.filter { r.isCore[$0] }.map { Int32($0) }
             out.artifacts["dbscan_core"] = core.withUnsafeBytes { Data($0) }
-            out.summaries["dbscan"] = ClusterSummary.summarize(
-                labels: r.labels, incidents: t, typeNames: typeNames, projection: projection)
+            // With no dense zone there is nothing to summarise (and no entry, as the store reads it back).
+            if r.clusterCount > 0 {
+                out.summaries["dbscan"] = ClusterSummary.summarize(
+                    labels: r.labels, incidents: t, typeNames: typeNames, projection: projection)
+            }
             out.metrics["dbscan.clusters"] = Double(r.clusterCount)
             out.metrics["dbscan.noise"] = Double(r.noiseCount)
             out.metrics["dbscan.noise_share"] = Double(r.noiseCount) / Double(max(n, 1))

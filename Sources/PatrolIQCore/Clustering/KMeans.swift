@@ -16,7 +16,7 @@ public struct KMeansResult: Sendable, Equatable {
 /// label changes, or total squared centre shift ≤ `tol` × mean per-feature variance (scikit-learn's rule).
 public struct KMeans: Sendable {
     public var k: Int
-    public var restarts: Int = 3
+    public var restarts: Int = 20
     public var maxIterations: Int = 300
     public var tol: Double = 1e-4
     public var seed: UInt64 = 0
@@ -31,15 +31,44 @@ public struct KMeans: Sendable {
         self.seed = seed
     }
 
-    /// Best of `restarts` runs (lowest inertia).
+    /// Rows above which restarts are screened on a sample first.
+    public var sampleSize = 50_000
+    /// How many of the best sampled solutions are refined on all rows.
+    public var refine = 3
+
+    /// Best of `restarts` k-means++ starts (lowest inertia).
+    ///
+    /// Up to `sampleSize` rows every start runs on all rows. Above, every start runs on a seeded random
+    /// sample of `sampleSize` rows, and the `refine` best sample solutions seed Lloyd on all rows: local
+    /// optima of a city's incidents are a few basins, which a 50 000-row sample already tells apart, so
+    /// many cheap starts find the best basin more often than a few full ones.
     public func fit(_ x: Matrix) -> KMeansResult {
         precondition(k >= 1 && k <= x.rows, "k must be in 1...n")
         var rng = SeededRandom(seed: seed)
         let tolAbs = tol * Self.meanVariance(x)
+        let starts = max(1, restarts)
+        if x.rows <= max(sampleSize, k) {
+            var best: KMeansResult?
+            for _ in 0..<starts {
+                let c = Self.plusPlus(x, k: k, rng: &rng)
+                let r = Self.hamerly(x, centers: c, maxIterations: maxIterations, tol: tolAbs)
+                if best == nil || r.inertia < best!.inertia { best = r }
+            }
+            return best!
+        }
+        var idx = Array(0..<x.rows)
+        for i in 0..<sampleSize { idx.swapAt(i, i + rng.below(x.rows - i)) }
+        let sample = x.select(Array(idx.prefix(sampleSize)))
+        let sampleTol = tol * Self.meanVariance(sample)
+        var screened: [KMeansResult] = []
+        for _ in 0..<starts {
+            let c = Self.plusPlus(sample, k: k, rng: &rng)
+            screened.append(Self.hamerly(sample, centers: c, maxIterations: maxIterations, tol: sampleTol))
+        }
+        screened.sort { $0.inertia < $1.inertia }
         var best: KMeansResult?
-        for _ in 0..<max(1, restarts) {
-            let c = Self.plusPlus(x, k: k, rng: &rng)
-            let r = Self.hamerly(x, centers: c, maxIterations: maxIterations, tol: tolAbs)
+        for s in screened.prefix(max(1, refine)) {
+            let r = Self.hamerly(x, centers: s.centers, maxIterations: maxIterations, tol: tolAbs)
             if best == nil || r.inertia < best!.inertia { best = r }
         }
         return best!
@@ -69,52 +98,92 @@ public struct KMeans: Sendable {
         var centers = [Double]()
         centers.reserveCapacity(k * d)
         let trials = 2 + Int(log(Double(k)))
-        let first = rng.below(n)
-        centers.append(contentsOf: x[first])
-        var closest = [Double](repeating: 0, count: n)
+        centers.append(contentsOf: x[rng.below(n)])
+        // Squared distance of every row to its closest chosen centre, with sums per block of rows so
+        // that D² sampling walks blocks instead of rows.
+        let block = 1024
+        let blocks = (n + block - 1) / block
+        var closest = [Double](repeating: .infinity, count: n)
+        var closestBlocks = [Double](repeating: 0, count: blocks)
+        var candDist = [Double](repeating: 0, count: n)
+        var candBlocks = [Double](repeating: 0, count: blocks)
+        var bestDist = [Double](repeating: 0, count: n)
+        var bestBlocks = [Double](repeating: 0, count: blocks)
+
+        /// min(current, distance to row `cand`) for every row, into `dist` and `sums`.
+        func evaluate(_ cand: Int, _ current: [Double], _ dist: inout [Double], _ sums: inout [Double]) {
+            x.data.withUnsafeBufferPointer { xp in
+                current.withUnsafeBufferPointer { clp in
+                    dist.withUnsafeMutableBufferPointer { dp in
+                        sums.withUnsafeMutableBufferPointer { sp in
+                            let X = xp.baseAddress!
+                            let cl = clp.baseAddress!
+                            let D = dp.baseAddress!
+                            let S = sp.baseAddress!
+                            parallelRanges(blocks, parts: workerCount, minimum: 4) { range, _ in
+                                for bl in range {
+                                    var acc = 0.0
+                                    for i in (bl * block)..<min(n, (bl + 1) * block) {
+                                        let dd = min(cl[i], squaredDistance(X, i, X, cand, d))
+                                        D[i] = dd
+                                        acc += dd
+                                    }
+                                    S[bl] = acc
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        // The first centre: distances to it.
+        let first = Array(centers)
         x.data.withUnsafeBufferPointer { xp in
-            centers.withUnsafeBufferPointer { cp in
+            first.withUnsafeBufferPointer { cp in
                 for i in 0..<n { closest[i] = squaredDistance(xp.baseAddress!, i, cp.baseAddress!, 0, d) }
             }
         }
-        var pot = closest.reduce(0, +)
-        var candDist = [Double](repeating: 0, count: n)
-        var bestDist = [Double](repeating: 0, count: n)
+        for bl in 0..<blocks {
+            var acc = 0.0
+            for i in (bl * block)..<min(n, (bl + 1) * block) { acc += closest[i] }
+            closestBlocks[bl] = acc
+        }
+        var pot = closestBlocks.reduce(0, +)
         for _ in 1..<k {
             var bestCand = -1
             var bestPot = Double.infinity
             for _ in 0..<trials {
-                // Sample a point with probability proportional to its squared distance.
-                var r = rng.unit() * pot
-                var cand = n - 1
+                // Sample a row with probability proportional to its squared distance.
+                var cand = rng.below(n)
                 if pot > 0 {
-                    for i in 0..<n {
+                    var r = rng.unit() * pot
+                    var bl = 0
+                    while bl < blocks - 1 && r >= closestBlocks[bl] {
+                        r -= closestBlocks[bl]
+                        bl += 1
+                    }
+                    cand = min(n, (bl + 1) * block) - 1
+                    for i in (bl * block)..<min(n, (bl + 1) * block) {
                         r -= closest[i]
                         if r < 0 {
                             cand = i
                             break
                         }
                     }
-                } else {
-                    cand = rng.below(n)
                 }
-                var p = 0.0
-                x.data.withUnsafeBufferPointer { xp in
-                    let b = xp.baseAddress!
-                    for i in 0..<n {
-                        let dd = min(closest[i], squaredDistance(b, i, b, cand, d))
-                        candDist[i] = dd
-                        p += dd
-                    }
-                }
+                evaluate(cand, closest, &candDist, &candBlocks)
+                let p = candBlocks.reduce(0, +)
                 if p < bestPot {
                     bestPot = p
                     bestCand = cand
                     swap(&bestDist, &candDist)
+                    swap(&bestBlocks, &candBlocks)
                 }
             }
             centers.append(contentsOf: x[bestCand])
-            closest = bestDist
+            swap(&closest, &bestDist)
+            swap(&closestBlocks, &bestBlocks)
             pot = bestPot
         }
         return Matrix(rows: k, cols: d, data: centers)
@@ -175,13 +244,35 @@ public struct KMeans: Sendable {
         while iterations < maxIterations {
             iterations += 1
             // New centres from the current labels.
+            var partSums = [Double](repeating: 0, count: parts * k * d)
+            var partCounts = [Int](repeating: 0, count: parts * k)
+            x.data.withUnsafeBufferPointer { xp in
+                labels.withUnsafeBufferPointer { lp in
+                    partSums.withUnsafeMutableBufferPointer { sp in
+                        partCounts.withUnsafeMutableBufferPointer { cp in
+                            let S = sp.baseAddress!
+                            let C = cp.baseAddress!
+                            let X = xp.baseAddress!
+                            let L = lp.baseAddress!
+                            parallelRanges(n, parts: parts) { range, part in
+                                let s0 = S + part * k * d
+                                let c0 = C + part * k
+                                for i in range {
+                                    let a = Int(L[i])
+                                    c0[a] += 1
+                                    for t in 0..<d { s0[a * d + t] += X[i * d + t] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             var sums = [Double](repeating: 0, count: k * d)
             var counts = [Int](repeating: 0, count: k)
-            x.data.withUnsafeBufferPointer { xp in
-                for i in 0..<n {
-                    let a = Int(labels[i])
-                    counts[a] += 1
-                    for t in 0..<d { sums[a * d + t] += xp[i * d + t] }
+            for part in 0..<parts {
+                for j in 0..<k {
+                    counts[j] += partCounts[part * k + j]
+                    for t in 0..<d { sums[j * d + t] += partSums[(part * k + j) * d + t] }
                 }
             }
             var moved = [Double](repeating: 0, count: k)
@@ -210,10 +301,22 @@ public struct KMeans: Sendable {
                     secondMove = moved[j]
                 }
             }
-            for i in 0..<n {
-                let a = Int(labels[i])
-                upper[i] += moved[a]
-                lower[i] -= a == maxJ ? secondMove : maxMove
+            labels.withUnsafeBufferPointer { lp in
+                upper.withUnsafeMutableBufferPointer { up in
+                    lower.withUnsafeMutableBufferPointer { lop in
+                        let L = lp.baseAddress!
+                        let U = up.baseAddress!
+                        let Lo = lop.baseAddress!
+                        let mv = moved
+                        parallelRanges(n, parts: parts) { range, _ in
+                            for i in range {
+                                let a = Int(L[i])
+                                U[i] += mv[a]
+                                Lo[i] -= a == maxJ ? secondMove : maxMove
+                            }
+                        }
+                    }
+                }
             }
             if shiftTotal <= tol {
                 converged = true

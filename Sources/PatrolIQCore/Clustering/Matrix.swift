@@ -42,9 +42,15 @@ public struct Matrix: Sendable, Equatable {
 func squaredDistance(
     _ a: UnsafePointer<Double>, _ i: Int, _ b: UnsafePointer<Double>, _ j: Int, _ d: Int
 ) -> Double {
-    var s = 0.0
     let p = a + i * d
     let q = b + j * d
+    // The plane is the hot case: a fixed-size body the compiler keeps in registers.
+    if d == 2 {
+        let x = p[0] - q[0]
+        let y = p[1] - q[1]
+        return x * x + y * y
+    }
+    var s = 0.0
     for k in 0..<d {
         let t = p[k] - q[k]
         s += t * t

@@ -105,7 +105,8 @@ public struct IncidentTable: Sendable, Equatable {
         }
     }
 
-    public var count: Int { time.count }
+    /// Rows held; works when only some columns were loaded.
+    public var count: Int { Swift.max(time.count, latitude.count, x.count, id.count, type.count, hour.count) }
 
     /// Empties every column, keeping its storage for reuse.
     public mutating func removeAll() {
