@@ -25,6 +25,8 @@ demo: build
 	$(BIN) stats --workspace $(WORKSPACE)
 	$(BIN) cluster --workspace $(WORKSPACE)
 	$(BIN) runs list --workspace $(WORKSPACE)
+	$(BIN) tiles --workspace $(WORKSPACE) --layer standard --dir tiles
+	$(BIN) tiles --workspace $(WORKSPACE) --layer all --scale 2 --dir tiles
 
 ## The test suite (what CI runs): unit and property tests, then the command-line checks.
 test: deps
@@ -34,6 +36,7 @@ test: deps
 bench: build
 	bench/ingest.sh
 	bench/cluster.sh
+	bench/tiles.sh
 
 clean:
 	rm -rf .build data/demo.csv $(WORKSPACE)

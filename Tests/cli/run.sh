@@ -46,5 +46,14 @@ expect 0 "^ID,Latitude,Longitude,dbscan_label,kmeans_label" -- head -1 "$T/l.csv
 expect 2 "tracking-uri must be an http" -- "$BIN" runs export-mlflow --workspace "$T/ws.sqlite" --tracking-uri nowhere
 expect 1 "MLflow at http://127.0.0.1:9" -- "$BIN" runs export-mlflow --workspace "$T/ws.sqlite" --tracking-uri http://127.0.0.1:9
 
+expect 2 "zoom levels must be within 0–22" -- "$BIN" tiles --workspace "$T/ws.sqlite" --maxzoom 23
+expect 2 "minzoom 12 is above --maxzoom 10" -- "$BIN" tiles --workspace "$T/ws.sqlite" --minzoom 12 --maxzoom 10
+expect 2 "unknown layer 'nope'" -- "$BIN" tiles --workspace "$T/ws.sqlite" --layer nope
+expect 2 "no workspace here" -- "$BIN" tiles --workspace "$T/none.sqlite"
+expect 2 "does not exist or is not writable" -- "$BIN" tiles --workspace "$T/ws.sqlite" --out "$T/no/dir/x.mbtiles" --maxzoom 10
+expect 0 "wrote .*all.mbtiles: [0-9]+ tiles" -- "$BIN" tiles --workspace "$T/ws.sqlite" --minzoom 10 --maxzoom 12 --dir "$T/tiles"
+expect 0 "wrote [0-9]+ tiles" -- "$BIN" tiles export-dir --mbtiles "$T/tiles/all.mbtiles" --out "$T/static"
+expect 2 "not an MBTiles file" -- "$BIN" tiles export-dir --mbtiles "$T/ws.sqlite" --out "$T/static2"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

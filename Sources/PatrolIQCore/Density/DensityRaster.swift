@@ -1,0 +1,281 @@
+import Foundation
+
+/// A kernel density estimate on one zoom level's pixel grid (possibly coarser by `factor`), covering
+/// the data plus a margin of the kernel radius. Tiles are cut from it, so they are seamless by
+/// construction and share one normalisation.
+public struct DensityRaster: Sendable {
+    public let zoom: Int
+    public let tileSize: Int
+    /// Raster cell side in global pixels (a power of two ≥ 1).
+    public let factor: Int
+    /// Global pixel coordinate of the raster's (0, 0) corner.
+    public let origin: SIMD2<Double>
+    public let width: Int
+    public let height: Int
+    /// Density per cell, row-major from the north-west; each point adds a Gaussian of total mass 1.
+    public var values: [Float]
+    /// Gaussian sigma in raster cells.
+    public let sigma: Double
+
+    /// Builds the raster for points (degrees) with a Gaussian kernel of `bandwidth` metres (its sigma).
+    ///
+    /// The cell size grows with zoom so that sigma stays 4–8 cells: at street zooms the density is
+    /// computed coarser and interpolated (Catmull–Rom) when tiles are cut, which keeps every zoom cheap.
+    public static func build(
+        lon: [Double], lat: [Double], weights: [Float]? = nil, zoom: Int, bandwidth: Double, centerLat: Double,
+        tileSize: Int = 256
+    ) -> DensityRaster {
+        let sigmaPx = bandwidth / WebMercator.metresPerPixel(lat: centerLat, zoom: zoom, tileSize: tileSize)
+        var factor = 1
+        while Double(factor * 2) * 4 <= sigmaPx { factor *= 2 }
+        let sigma = max(sigmaPx / Double(factor), 0.5)
+        let radius = Int((3 * sigma).rounded(.up)) + 1
+        // Extent of the points in raster cells.
+        var minX = Double.infinity
+        var minY = Double.infinity
+        var maxX = -Double.infinity
+        var maxY = -Double.infinity
+        var px = [SIMD2<Double>](repeating: .zero, count: lon.count)
+        for i in 0..<lon.count {
+            let p = WebMercator.pixel(lon: lon[i], lat: lat[i], zoom: zoom, tileSize: tileSize) / Double(factor)
+            px[i] = p
+            minX = min(minX, p.x)
+            minY = min(minY, p.y)
+            maxX = max(maxX, p.x)
+            maxY = max(maxY, p.y)
+        }
+        guard !px.isEmpty else {
+            return DensityRaster(
+                zoom: zoom, tileSize: tileSize, factor: factor, origin: .zero, width: 0, height: 0, values: [],
+                sigma: sigma)
+        }
+        let ox = (minX - 0.5).rounded(.down) - Double(radius)
+        let oy = (minY - 0.5).rounded(.down) - Double(radius)
+        let w = Int(maxX.rounded(.up) - ox) + radius + 2
+        let h = Int(maxY.rounded(.up) - oy) + radius + 2
+        var grid = [Float](repeating: 0, count: w * h)
+        // Bilinear splat onto cell centres (cell (i, j) is centred at origin + (i + 0.5, j + 0.5)).
+        for (i, p) in px.enumerated() {
+            let wgt = weights?[i] ?? 1
+            let fx = p.x - ox - 0.5
+            let fy = p.y - oy - 0.5
+            let x0 = Int(fx.rounded(.down))
+            let y0 = Int(fy.rounded(.down))
+            let tx = Float(fx - Double(x0))
+            let ty = Float(fy - Double(y0))
+            grid[y0 * w + x0] += wgt * (1 - tx) * (1 - ty)
+            grid[y0 * w + x0 + 1] += wgt * tx * (1 - ty)
+            grid[(y0 + 1) * w + x0] += wgt * (1 - tx) * ty
+            grid[(y0 + 1) * w + x0 + 1] += wgt * tx * ty
+        }
+        let blurred = gaussianBlur(grid, width: w, height: h, sigma: sigma, radius: radius)
+        return DensityRaster(
+            zoom: zoom, tileSize: tileSize, factor: factor, origin: SIMD2(ox, oy) * Double(factor), width: w, height: h,
+            values: blurred, sigma: sigma)
+    }
+
+    /// Separable Gaussian blur, kernel normalised to sum 1 (mass preserving). Both passes run tap by tap
+    /// over whole rows, so the inner loops are contiguous and vectorise.
+    static func gaussianBlur(_ src: [Float], width w: Int, height h: Int, sigma: Double, radius r: Int) -> [Float] {
+        var k = (-r...r).map { Float(exp(-Double($0 * $0) / (2 * sigma * sigma))) }
+        let s = k.reduce(0, +)
+        k = k.map { $0 / s }
+        var tmp = [Float](repeating: 0, count: w * h)
+        var out = [Float](repeating: 0, count: w * h)
+        k.withUnsafeBufferPointer { kp in
+            let K = kp.baseAddress!
+            src.withUnsafeBufferPointer { sp in
+                tmp.withUnsafeMutableBufferPointer { tp in
+                    let S = sp.baseAddress!
+                    let T = tp.baseAddress!
+                    parallelRanges(h, parts: workerCount, minimum: 64) { rows, _ in
+                        for y in rows {
+                            let row = S + y * w
+                            let dst = T + y * w
+                            for t in -r...r {
+                                let kt = K[t + r]
+                                // dst[x] += row[x + t] for x with 0 <= x + t < w.
+                                let lo = max(0, -t)
+                                let hi = min(w, w - t)
+                                if lo >= hi { continue }
+                                for x in lo..<hi { dst[x] += row[x + t] * kt }
+                            }
+                        }
+                    }
+                }
+            }
+            tmp.withUnsafeBufferPointer { tp in
+                out.withUnsafeMutableBufferPointer { op in
+                    let T = tp.baseAddress!
+                    let O = op.baseAddress!
+                    parallelRanges(h, parts: workerCount, minimum: 64) { rows, _ in
+                        for y in rows {
+                            let dst = O + y * w
+                            for yy in max(0, y - r)...min(h - 1, y + r) {
+                                let kt = K[yy - y + r]
+                                let src = T + yy * w
+                                for x in 0..<w { dst[x] += src[x] * kt }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Density at a global pixel position (bilinear between cell centres; 0 outside).
+    @inline(__always)
+    public func value(atPixel p: SIMD2<Double>) -> Float {
+        let fx = (p.x - origin.x) / Double(factor) - 0.5
+        let fy = (p.y - origin.y) / Double(factor) - 0.5
+        let x0 = Int(fx.rounded(.down))
+        let y0 = Int(fy.rounded(.down))
+        guard x0 >= 0, y0 >= 0, x0 + 1 < width, y0 + 1 < height else { return 0 }
+        let tx = Float(fx - Double(x0))
+        let ty = Float(fy - Double(y0))
+        let a = values[y0 * width + x0]
+        let b = values[y0 * width + x0 + 1]
+        let c = values[(y0 + 1) * width + x0]
+        let d = values[(y0 + 1) * width + x0 + 1]
+        return (a * (1 - tx) + b * tx) * (1 - ty) + (c * (1 - tx) + d * tx) * ty
+    }
+
+    /// Samples one tile's pixels (`scale` 2 gives a 512-pixel @2x tile of the same area).
+    ///
+    /// At a cell size of one pixel this is the raster itself; coarser rasters are interpolated with
+    /// separable Catmull–Rom cubics, which keep a smooth field's maxima between cell centres (bilinear
+    /// interpolation would pin them to the centres).
+    public func tile(x: Int, y: Int, scale: Int = 1) -> [Float] {
+        let n = tileSize * scale
+        let step = 1 / Double(scale)
+        let bx = Double(x * tileSize)
+        let by = Double(y * tileSize)
+        var out = [Float](repeating: 0, count: n * n)
+        guard width > 0 else { return out }
+        if factor == 1 && scale == 1 {
+            // Cells are pixels: copy the overlapping window.
+            let ox = Int(origin.x)
+            let oy = Int(origin.y)
+            for j in 0..<n {
+                let ry = y * tileSize + j - oy
+                guard ry >= 0 && ry < height else { continue }
+                for i in 0..<n {
+                    let rx = x * tileSize + i - ox
+                    if rx >= 0 && rx < width { out[j * n + i] = values[ry * width + rx] }
+                }
+            }
+            return out
+        }
+        // Per output column / row: the first of 4 cells and the 4 cubic weights.
+        func taps(_ base: Double, _ originC: Double, _ limit: Int) -> ([Int], [SIMD4<Float>]) {
+            var idx = [Int](repeating: 0, count: n)
+            var w = [SIMD4<Float>](repeating: .zero, count: n)
+            for i in 0..<n {
+                let f = (base + (Double(i) + 0.5) * step - originC) / Double(factor) - 0.5
+                let c = Int(f.rounded(.down))
+                let t = Float(f - Double(c))
+                idx[i] = c - 1
+                if factor == 1 && scale == 1 {
+                    w[i] = SIMD4(0, 1, 0, 0)
+                } else {
+                    let t2 = t * t
+                    let t3 = t2 * t
+                    w[i] = SIMD4(
+                        -0.5 * t3 + t2 - 0.5 * t, 1.5 * t3 - 2.5 * t2 + 1, -1.5 * t3 + 2 * t2 + 0.5 * t,
+                        0.5 * t3 - 0.5 * t2)
+                }
+                _ = limit
+            }
+            return (idx, w)
+        }
+        let (cx, wx) = taps(bx, origin.x, width)
+        let (cy, wy) = taps(by, origin.y, height)
+        let r0 = max(0, cy.min()!)
+        let r1 = min(height - 1, cy.max()! + 3)
+        guard r0 <= r1, cx.max()! + 3 >= 0, cx.min()! < width else { return out }
+        // Horizontal pass over the raster rows the tile needs.
+        var h = [Float](repeating: 0, count: (r1 - r0 + 1) * n)
+        values.withUnsafeBufferPointer { vp in
+            let V = vp.baseAddress!
+            for r in r0...r1 {
+                let row = V + r * width
+                for i in 0..<n {
+                    var acc: Float = 0
+                    let c = cx[i]
+                    let w = wx[i]
+                    for k in 0..<4 where c + k >= 0 && c + k < width { acc += row[c + k] * w[k] }
+                    h[(r - r0) * n + i] = acc
+                }
+            }
+        }
+        // Vertical pass.
+        for j in 0..<n {
+            let c = cy[j]
+            let w = wy[j]
+            for k in 0..<4 {
+                let r = c + k
+                guard r >= r0 && r <= r1, w[k] != 0 else { continue }
+                let wk = w[k]
+                let base = (r - r0) * n
+                for i in 0..<n { out[j * n + i] += h[base + i] * wk }
+            }
+        }
+        for i in 0..<out.count where out[i] < 0 { out[i] = 0 }
+        return out
+    }
+
+    /// XYZ tiles whose area holds non-negligible density.
+    public func coveredTiles() -> [(x: Int, y: Int)] {
+        guard width > 0 else { return [] }
+        let ts = Double(tileSize)
+        let x0 = Int((origin.x / ts).rounded(.down))
+        let y0 = Int((origin.y / ts).rounded(.down))
+        let x1 = Int(((origin.x + Double(width * factor)) / ts).rounded(.down))
+        let y1 = Int(((origin.y + Double(height * factor)) / ts).rounded(.down))
+        let n = (1 << zoom) - 1
+        var out: [(Int, Int)] = []
+        for ty in max(0, y0)...min(n, y1) { for tx in max(0, x0)...min(n, x1) { out.append((tx, ty)) } }
+        return out
+    }
+
+    /// The value at quantile `q` of the non-zero cells: one cap per zoom and layer.
+    public func quantile(_ q: Double) -> Float {
+        var nz = values.filter { $0 > 1e-12 }
+        guard !nz.isEmpty else { return 1 }
+        let k = min(nz.count - 1, Int(q * Double(nz.count - 1)))
+        return Self.select(&nz, k)
+    }
+
+    /// The k-th smallest element (quickselect, Hoare partition around the median of three).
+    static func select(_ a: inout [Float], _ k: Int) -> Float {
+        var lo = 0
+        var hi = a.count - 1
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            if a[mid] < a[lo] { a.swapAt(mid, lo) }
+            if a[hi] < a[lo] { a.swapAt(hi, lo) }
+            if a[hi] < a[mid] { a.swapAt(hi, mid) }
+            let pivot = a[mid]
+            var i = lo
+            var j = hi
+            while i <= j {
+                while a[i] < pivot { i += 1 }
+                while a[j] > pivot { j -= 1 }
+                if i <= j {
+                    a.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j { hi = j } else if k >= i { lo = i } else { return a[k] }
+        }
+        return a[k]
+    }
+
+    /// Density in incidents per square kilometre of ground for a raster value (cell area at `lat`).
+    public func perSquareKilometre(_ v: Float, lat: Double) -> Double {
+        let side = WebMercator.metresPerPixel(lat: lat, zoom: zoom, tileSize: tileSize) * Double(factor)
+        return Double(v) / (side * side / 1e6)
+    }
+}

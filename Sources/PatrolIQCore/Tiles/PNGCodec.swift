@@ -1,0 +1,86 @@
+import CPNG
+import Foundation
+
+/// PNG encoding and decoding through libpng.
+///
+/// Tiles are 8-bit palette images (PLTE + tRNS): a 256-pixel heatmap tile is typically a few KB, a
+/// quarter of the RGBA size, and every browser and GDAL read them.
+public enum PNGCodec {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Encodes `indices` (width × height palette indices) with `palette` (RGBA per entry).
+    public static func encodePalette(
+        width: Int, height: Int, indices: [UInt8], palette rgba: [UInt8], compression: Int32 = 6
+    ) throws -> [UInt8] {
+        precondition(indices.count == width * height)
+        let entries = rgba.count / 4
+        // Only as many palette entries as the image uses (smaller PLTE and tRNS).
+        let used = Int(indices.max() ?? 0) + 1
+        let n = min(entries, max(used, 1))
+        guard let png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nil, nil, nil) else {
+            throw Failure(description: "libpng: cannot create write struct")
+        }
+        var info = png_create_info_struct(png)
+        var pngOpt: png_structp? = png
+        defer { png_destroy_write_struct(&pngOpt, &info) }
+        let sink = Unchecked<[UInt8]>([])
+        sink.value.reserveCapacity(4096)
+        let ctx = Unmanaged.passUnretained(sink).toOpaque()
+        png_set_write_fn(
+            png, ctx,
+            { p, data, len in
+                guard let p, let data else { return }
+                let s = Unmanaged<Unchecked<[UInt8]>>.fromOpaque(png_get_io_ptr(p)!).takeUnretainedValue()
+                s.value.append(contentsOf: UnsafeBufferPointer(start: data, count: len))
+            }, nil)
+        // libpng reports errors with longjmp, which Swift cannot catch; inputs here are always valid,
+        // so the only failures left are allocation failures.
+        png_set_IHDR(
+            png, info, png_uint_32(width), png_uint_32(height), 8, PNG_COLOR_TYPE_PALETTE, PNG_INTERLACE_NONE,
+            PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT)
+        var plte = (0..<n).map { png_color(red: rgba[$0 * 4], green: rgba[$0 * 4 + 1], blue: rgba[$0 * 4 + 2]) }
+        png_set_PLTE(png, info, &plte, Int32(n))
+        var alpha = (0..<n).map { rgba[$0 * 4 + 3] }
+        // tRNS may stop at the last non-opaque entry.
+        while let last = alpha.last, last == 255 { alpha.removeLast() }
+        if !alpha.isEmpty { png_set_tRNS(png, info, &alpha, Int32(alpha.count), nil) }
+        png_set_compression_level(png, compression)
+        png_set_filter(png, 0, PNG_FILTER_NONE)
+        png_write_info(png, info)
+        indices.withUnsafeBufferPointer { ip in
+            for y in 0..<height {
+                png_write_row(png, ip.baseAddress! + y * width)
+            }
+        }
+        png_write_end(png, nil)
+        return sink.value
+    }
+
+    /// A decoded image as 8-bit RGBA.
+    public struct Image: Sendable, Equatable {
+        public var width: Int
+        public var height: Int
+        public var rgba: [UInt8]
+    }
+
+    /// Decodes any PNG to RGBA (palette and tRNS expanded).
+    public static func decode(_ bytes: [UInt8]) throws -> Image {
+        guard bytes.count > 8, png_sig_cmp(bytes, 0, 8) == 0 else { throw Failure(description: "not a PNG") }
+        var image = png_image()
+        image.version = png_uint_32(PNG_IMAGE_VERSION)
+        var out: [UInt8] = []
+        let ok = bytes.withUnsafeBytes { src -> Bool in
+            guard png_image_begin_read_from_memory(&image, src.baseAddress, src.count) != 0 else { return false }
+            image.format = png_uint_32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)
+            out = [UInt8](repeating: 0, count: Int(image.width * image.height * 4))
+            return out.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) } != 0
+        }
+        guard ok else {
+            png_image_free(&image)
+            throw Failure(description: "libpng: cannot decode")
+        }
+        return Image(width: Int(image.width), height: Int(image.height), rgba: out)
+    }
+}

@@ -1,0 +1,78 @@
+/// Which incidents a heatmap layer shows.
+public enum TileLayer: Sendable, Equatable, CustomStringConvertible {
+    case all
+    case type(String)
+    /// Hours `from`..<`to` on the 24-hour clock, wrapping past midnight (night = 22–6).
+    case hours(name: String, from: Int, to: Int)
+    case weekend
+    /// Incidents of one temporal pattern of a cluster run.
+    case pattern(Int)
+
+    public static let windows: [String: (Int, Int)] = ["night": (22, 6), "day": (6, 18), "evening": (18, 22)]
+
+    /// Parses `all`, `type:THEFT`, `window:night` (night, day, evening), `hours:22-6`, `weekend`, `pattern:2`.
+    public init?(parsing s: String) {
+        let parts = s.split(separator: ":", maxSplits: 1).map(String.init)
+        switch (parts.first?.lowercased() ?? "", parts.count) {
+        case ("all", 1): self = .all
+        case ("weekend", 1): self = .weekend
+        case ("type", 2) where !parts[1].isEmpty: self = .type(parts[1].uppercased())
+        case ("window", 2):
+            guard let w = Self.windows[parts[1].lowercased()] else { return nil }
+            self = .hours(name: parts[1].lowercased(), from: w.0, to: w.1)
+        case ("hours", 2):
+            let hh = parts[1].split(separator: "-").compactMap { Int($0) }
+            guard hh.count == 2, (0...24).contains(hh[0]), (0...24).contains(hh[1]), hh[0] != hh[1] else { return nil }
+            self = .hours(name: "h\(hh[0])-\(hh[1])", from: hh[0] % 24, to: hh[1] % 24)
+        case ("pattern", 2):
+            guard let p = Int(parts[1]), p >= 0 else { return nil }
+            self = .pattern(p)
+        default: return nil
+        }
+    }
+
+    /// File-name-safe layer name: `all`, `type-theft`, `night`, `weekend`, `pattern-2`.
+    public var name: String {
+        switch self {
+        case .all: "all"
+        case .type(let t): "type-" + Self.slug(t)
+        case .hours(let n, _, _): n
+        case .weekend: "weekend"
+        case .pattern(let p): "pattern-\(p)"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .all: "all incidents"
+        case .type(let t): "incidents of type \(t)"
+        case .hours(let n, let a, let b): "\(n): incidents from \(a):00 to \(b):00"
+        case .weekend: "weekend incidents (Saturday and Sunday)"
+        case .pattern(let p): "temporal pattern \(p) of the latest cluster run"
+        }
+    }
+
+    static func slug(_ s: String) -> String {
+        var out = ""
+        for c in s.lowercased() {
+            if c.isLetter || c.isNumber { out.append(c) } else if !out.hasSuffix("-") { out.append("-") }
+        }
+        while out.hasSuffix("-") { out.removeLast() }
+        return out
+    }
+
+    /// Row mask for this layer.
+    public func includes(
+        _ i: Int, table t: IncidentTable, typeCode: Int32?, patternLabels: [Int32]?
+    ) -> Bool {
+        switch self {
+        case .all: return true
+        case .type: return t.type[i] == typeCode
+        case .hours(_, let a, let b):
+            let h = Int(t.hour[i])
+            return a < b ? (h >= a && h < b) : (h >= a || h < b)
+        case .weekend: return t.weekend[i] == 1
+        case .pattern(let p): return patternLabels.map { Int($0[i]) == p } ?? false
+        }
+    }
+}

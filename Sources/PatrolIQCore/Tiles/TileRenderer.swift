@@ -1,0 +1,108 @@
+import Foundation
+
+/// Parameters of a tile pyramid.
+public struct TileOptions: Sendable {
+    public var minZoom = 8
+    public var maxZoom = 16
+    /// Gaussian kernel sigma, metres on the ground.
+    public var bandwidth = 150.0
+    public var colormap = "heat"
+    /// 1: 256-pixel tiles; 2: 512-pixel @2x tiles.
+    public var scale = 1
+    /// Colour scale cap: this quantile of the non-zero density of each zoom maps to the top colour.
+    public var capQuantile = 0.995
+    public var attribution =
+        "Incident data: City of Chicago data portal (or the ingested source). Rendered by PatrolIQ."
+    public init() {}
+}
+
+/// Result of rendering one layer.
+public struct TileSummary: Sendable, Codable {
+    public var layer: String
+    public var path: String
+    public var incidents: Int
+    public var tiles: Int
+    public var uniqueImages: Int
+    public var bytes: Int
+    public var seconds: Double
+    /// Density (incidents per km²) at the top of the colour scale, per zoom.
+    public var caps: [String: Double]
+}
+
+/// Renders density rasters to PNG tiles in an MBTiles store.
+public enum TileRenderer {
+    public typealias Progress = @Sendable (_ zoom: Int, _ tiles: Int) -> Void
+
+    public static func render(
+        layer: TileLayer, lon: [Double], lat: [Double], centerLat: Double, bounds: GeoBounds, to path: String,
+        options o: TileOptions, description: String, gridOut: String? = nil, progress: Progress? = nil
+    ) throws -> TileSummary {
+        let start = Date()
+        guard let ramp = ColorRamp(name: o.colormap) else {
+            throw InputError(
+                file: path, "unknown colormap '\(o.colormap)' (known: \(ColorRamp.names.joined(separator: ", ")))")
+        }
+        let writer = try MBTilesWriter(path: path)
+        let tileSize = 256 * o.scale
+        var caps: [String: Double] = [:]
+        for z in o.minZoom...o.maxZoom {
+            let raster = DensityRaster.build(
+                lon: lon, lat: lat, zoom: z, bandwidth: o.bandwidth, centerLat: centerLat, tileSize: tileSize)
+            let cap = max(raster.quantile(o.capQuantile), 1e-9)
+            caps[String(z)] = raster.perSquareKilometre(cap, lat: centerLat)
+            if let gridOut {
+                try GridExport.writeASCII(raster, to: gridOut + "/\(layer.name)_z\(z).asc", lat: centerLat)
+            }
+            let tiles = raster.coveredTiles()
+            var encoded = [[UInt8]?](repeating: nil, count: tiles.count)
+            let ramp = ramp
+            encoded.withUnsafeMutableBufferPointer { ep in
+                let E = ep.baseAddress!
+                parallelRanges(tiles.count, parts: workerCount, minimum: 2) { range, _ in
+                    for k in range {
+                        let v = raster.tile(x: tiles[k].x, y: tiles[k].y)
+                        let inv = 1 / cap
+                        var any = false
+                        let idx = v.map { f -> UInt8 in
+                            let c = ColorRamp.index(f * inv)
+                            if c != 0 { any = true }
+                            return c
+                        }
+                        guard any else { continue }
+                        E[k] = try? PNGCodec.encodePalette(
+                            width: tileSize, height: tileSize, indices: idx, palette: ramp.rgba)
+                    }
+                }
+            }
+            var written = 0
+            for (k, png) in encoded.enumerated() {
+                guard let png else { continue }
+                try writer.add(z: z, x: tiles[k].x, y: tiles[k].y, png: png)
+                written += 1
+            }
+            progress?(z, written)
+        }
+        let c = (lon: (bounds.minLon + bounds.maxLon) / 2, lat: (bounds.minLat + bounds.maxLat) / 2)
+        let legend: [String: Any] = [
+            "colormap": o.colormap, "colors": ramp.legend(), "units": "incidents per km²",
+            "quantile": o.capQuantile, "caps": caps, "bandwidth_m": o.bandwidth, "kernel": "gaussian",
+            "layer": layer.name, "incidents": lon.count, "tile_size": tileSize,
+        ]
+        let json = String(
+            decoding: try JSONSerialization.data(withJSONObject: ["patroliq": legend], options: [.sortedKeys]),
+            as: UTF8.self)
+        let f = { (v: Double) in String(format: "%.6f", v) }
+        try writer.commit(metadata: [
+            "name": "PatrolIQ \(layer.name)" + (o.scale == 2 ? " @2x" : ""), "format": "png", "type": "overlay",
+            "version": "1.3", "description": description, "attribution": o.attribution,
+            "bounds": "\(f(bounds.minLon)),\(f(bounds.minLat)),\(f(bounds.maxLon)),\(f(bounds.maxLat))",
+            "center": "\(f(c.lon)),\(f(c.lat)),\(min(max(12, o.minZoom), o.maxZoom))",
+            "minzoom": String(o.minZoom), "maxzoom": String(o.maxZoom), "json": json,
+            "scale": String(o.scale), "tilesize": String(tileSize),
+        ])
+        return TileSummary(
+            layer: layer.name, path: path, incidents: lon.count, tiles: writer.tileCount,
+            uniqueImages: writer.uniqueImages, bytes: writer.bytes, seconds: Date().timeIntervalSince(start), caps: caps
+        )
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import Testing
+
+@testable import PatrolIQCore
+
+@Suite struct TilesTests {
+    let dir = TempDir()
+
+    @Test func tileMathKnownValues() {
+        // Chicago's Loop at zoom 10 is tile (262, 380); the world at zoom 0 is one tile.
+        #expect(WebMercator.tile(lon: -87.6298, lat: 41.8781, zoom: 10) == (262, 380))
+        #expect(WebMercator.tile(lon: 0, lat: 0, zoom: 0) == (0, 0))
+        #expect(WebMercator.tile(lon: 0.0001, lat: -0.0001, zoom: 1) == (1, 1))
+        let p = WebMercator.pixel(lon: 0, lat: 0, zoom: 2)
+        #expect(p == SIMD2(512, 512))
+        let back = WebMercator.lonLat(pixel: WebMercator.pixel(lon: -87.6298, lat: 41.8781, zoom: 15), zoom: 15)
+        #expect(abs(back.lon + 87.6298) < 1e-9 && abs(back.lat - 41.8781) < 1e-9)
+        let b = WebMercator.bounds(x: 262, y: 380, zoom: 10)
+        #expect(b.contains(lon: -87.6298, lat: 41.8781))
+        #expect(abs(b.maxLon - b.minLon - 360.0 / 1024) < 1e-12)
+        // Ground resolution at the equator, zoom 0: 156 543.03 m per pixel.
+        #expect(abs(WebMercator.metresPerPixel(lat: 0, zoom: 0) - 156_543.033_928) < 1e-3)
+        let m = WebMercator.mercatorMetres(pixel: SIMD2(0, 0), zoom: 0)
+        #expect(abs(m.x + 20_037_508.342789) < 1e-3 && abs(m.y - 20_037_508.342789) < 1e-3)
+    }
+
+    @Test func tmsFlip() {
+        #expect(WebMercator.tmsRow(0, zoom: 0) == 0)
+        #expect(WebMercator.tmsRow(0, zoom: 3) == 7)
+        #expect(WebMercator.tmsRow(380, zoom: 10) == 643)
+        #expect(WebMercator.tmsRow(WebMercator.tmsRow(123, zoom: 9), zoom: 9) == 123)
+    }
+
+    @Test(arguments: [10, 13, 16])
+    func singlePointPeaksAtItsPixel(zoom: Int) {
+        let lon = -87.6298
+        let lat = 41.8781
+        let r = DensityRaster.build(lon: [lon], lat: [lat], zoom: zoom, bandwidth: 150, centerLat: lat)
+        let p = WebMercator.pixel(lon: lon, lat: lat, zoom: zoom)
+        let (tx, ty) = WebMercator.tile(lon: lon, lat: lat, zoom: zoom)
+        let v = r.tile(x: tx, y: ty)
+        let best = v.indices.max { v[$0] < v[$1] }!
+        let px: Double = Double(tx * 256 + best % 256) + 0.5
+        let py: Double = Double(ty * 256 + best / 256) + 0.5
+        #expect(abs(px - p.x) <= 1 && abs(py - p.y) <= 1, "zoom \(zoom): peak at \(px),\(py) vs \(p)")
+        // Mass is preserved: a point adds 1 in raster cells.
+        #expect(abs(r.values.reduce(0, +) - 1) < 1e-3)
+    }
+
+    @Test func tilesAreSeamless() {
+        var rng = SeededRandom(seed: 3)
+        let lon = (0..<3000).map { _ in -87.64 + rng.gaussian() * 0.01 }
+        let lat = (0..<3000).map { _ in 41.88 + rng.gaussian() * 0.008 }
+        for zoom in [12, 14, 15] {
+            let r = DensityRaster.build(lon: lon, lat: lat, zoom: zoom, bandwidth: 150, centerLat: 41.88)
+            let (tx, ty) = WebMercator.tile(lon: -87.64, lat: 41.88, zoom: zoom)
+            let a = r.tile(x: tx, y: ty)
+            let b = r.tile(x: tx + 1, y: ty)
+            let c = r.tile(x: tx, y: ty + 1)
+            let peak = a.max()!
+            for row in 0..<256 {
+                // Across the vertical border, the step equals a step inside the tile (smooth field).
+                let edge: Float = a[row * 256 + 255]
+                let across: Float = abs(b[row * 256] - edge)
+                let inside: Float = abs(edge - a[row * 256 + 254])
+                let limit: Float = max(inside * 3, peak * 0.01) + 1e-7
+                #expect(across <= limit, "zoom \(zoom) row \(row)")
+            }
+            for col in 0..<256 {
+                let edge: Float = a[255 * 256 + col]
+                let across: Float = abs(c[col] - edge)
+                let inside: Float = abs(edge - a[254 * 256 + col])
+                let limit: Float = max(inside * 3, peak * 0.01) + 1e-7
+                #expect(across <= limit, "zoom \(zoom) col \(col)")
+            }
+        }
+    }
+
+    @Test func pngRoundTripThroughLibpng() throws {
+        let ramp = try #require(ColorRamp(name: "heat"))
+        var idx = [UInt8](repeating: 0, count: 256 * 256)
+        for i in 0..<idx.count where i % 256 != 0 { idx[i] = UInt8(truncatingIfNeeded: i / 256) }
+        let png = try PNGCodec.encodePalette(width: 256, height: 256, indices: idx, palette: ramp.rgba)
+        #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        let img = try PNGCodec.decode(png)
+        #expect(img.width == 256 && img.height == 256)
+        for i in [0, 1, 300, 256 * 200 + 7, 65535] {
+            let k = Int(idx[i])
+            #expect(Array(img.rgba[(i * 4)..<(i * 4 + 4)]) == Array(ramp.rgba[(k * 4)..<(k * 4 + 4)]), "pixel \(i)")
+        }
+        // Palette PNG with tRNS: entry 0 is transparent.
+        #expect(ramp.rgba[3] == 0)
+        #expect(throws: PNGCodec.Failure.self) { try PNGCodec.decode([1, 2, 3, 4, 5, 6, 7, 8, 9]) }
+    }
+
+    @Test func mbtilesSchemaMetadataAndTMSRows() throws {
+        var rng = SeededRandom(seed: 9)
+        let lon = (0..<2000).map { _ in -87.65 + rng.gaussian() * 0.02 }
+        let lat = (0..<2000).map { _ in 41.85 + rng.gaussian() * 0.02 }
+        var o = TileOptions()
+        o.minZoom = 10
+        o.maxZoom = 12
+        let path = dir.file("t.mbtiles")
+        let s = try TileRenderer.render(
+            layer: .all, lon: lon, lat: lat, centerLat: 41.85,
+            bounds: GeoBounds(minLon: lon.min()!, minLat: lat.min()!, maxLon: lon.max()!, maxLat: lat.max()!), to: path,
+            options: o, description: "test")
+        #expect(s.tiles > 3)
+        let r = try MBTilesReader(path: path)
+        let m = try r.metadata()
+        for k in [
+            "name", "format", "bounds", "center", "minzoom", "maxzoom", "type", "version", "description", "attribution",
+            "json",
+        ] {
+            #expect(m[k] != nil, "metadata \(k)")
+        }
+        #expect(m["format"] == "png" && m["type"] == "overlay" && m["minzoom"] == "10" && m["maxzoom"] == "12")
+        let legend = try JSONSerialization.jsonObject(with: Data(m["json"]!.utf8)) as? [String: Any]
+        #expect((legend?["patroliq"] as? [String: Any])?["colors"] != nil)
+        // The densest tile sits where the points are, read back by XYZ address through the TMS flip.
+        let (tx, ty) = WebMercator.tile(lon: -87.65, lat: 41.85, zoom: 12)
+        let png = try #require(try r.tile(z: 12, x: tx, y: ty))
+        #expect(try PNGCodec.decode(png).width == 256)
+        #expect(try r.tile(z: 12, x: tx, y: (1 << 12) - 1 - ty) == nil)
+        #expect(try r.count() == s.tiles)
+        let db = try SQLiteDatabase(path: path, readOnly: true)
+        let q = try db.prepare("SELECT tile_row FROM tiles WHERE zoom_level = 12 AND tile_column = ? ORDER BY tile_row")
+        try q.bind(1, tx)
+        var rows: [Int] = []
+        while try q.step() { rows.append(q.int(0)) }
+        #expect(rows.contains(WebMercator.tmsRow(ty, zoom: 12)))
+    }
+
+    @Test func failedRenderKeepsTheOldStore() throws {
+        let path = dir.file("keep.mbtiles")
+        var o = TileOptions()
+        o.minZoom = 10
+        o.maxZoom = 10
+        _ = try TileRenderer.render(
+            layer: .all, lon: [-87.65], lat: [41.85], centerLat: 41.85, bounds: .chicago, to: path, options: o,
+            description: "first")
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        o.colormap = "no-such-ramp"
+        #expect(throws: InputError.self) {
+            try TileRenderer.render(
+                layer: .all, lon: [-87.6], lat: [41.8], centerLat: 41.85, bounds: .chicago, to: path, options: o,
+                description: "second")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp-") }.isEmpty)
+        #expect(throws: InputError.self) { try MBTilesWriter(path: dir.file("no/such/dir/x.mbtiles")) }
+    }
+
+    @Test func layerParsing() {
+        #expect(TileLayer(parsing: "all") == .all)
+        #expect(TileLayer(parsing: "type:Motor Vehicle Theft")?.name == "type-motor-vehicle-theft")
+        #expect(TileLayer(parsing: "window:night") == .hours(name: "night", from: 22, to: 6))
+        #expect(TileLayer(parsing: "hours:22-6")?.name == "h22-6")
+        #expect(TileLayer(parsing: "pattern:2") == .pattern(2))
+        #expect(TileLayer(parsing: "window:brunch") == nil && TileLayer(parsing: "bogus") == nil)
+    }
+
+    @Test func asciiGridExport() throws {
+        let r = DensityRaster.build(
+            lon: [-87.65, -87.64], lat: [41.85, 41.86], zoom: 12, bandwidth: 200, centerLat: 41.85)
+        let p = dir.file("g.asc")
+        try GridExport.writeASCII(r, to: p, lat: 41.85)
+        let text = try String(contentsOfFile: p, encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        #expect(lines[0] == "ncols \(r.width)" && lines[1] == "nrows \(r.height)")
+        #expect(lines.count == 6 + r.height)
+        #expect(FileManager.default.fileExists(atPath: dir.file("g.prj")))
+    }
+}
