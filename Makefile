@@ -27,6 +27,7 @@ demo: build
 	$(BIN) runs list --workspace $(WORKSPACE)
 	$(BIN) tiles --workspace $(WORKSPACE) --layer standard --dir tiles
 	$(BIN) tiles --workspace $(WORKSPACE) --layer all --scale 2 --dir tiles
+	$(BIN) export --workspace $(WORKSPACE) --out geojson
 
 ## The test suite (what CI runs): unit and property tests, then the command-line checks.
 test: deps

@@ -14,7 +14,7 @@ struct PatrolIQ: ParsableCommand {
             Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input.
             """,
         subcommands: [
-            Generate.self, Ingest.self, Stats.self, Cluster.self, Runs.self, Assignments.self, Tiles.self,
+            Generate.self, Ingest.self, Stats.self, Cluster.self, Runs.self, Assignments.self, Tiles.self, Export.self,
         ])
 
     /// Parses and runs, mapping errors to the project's exit codes: usage and input errors exit 2

@@ -55,5 +55,16 @@ expect 0 "wrote .*all.mbtiles: [0-9]+ tiles" -- "$BIN" tiles --workspace "$T/ws.
 expect 0 "wrote [0-9]+ tiles" -- "$BIN" tiles export-dir --mbtiles "$T/tiles/all.mbtiles" --out "$T/static"
 expect 2 "not an MBTiles file" -- "$BIN" tiles export-dir --mbtiles "$T/ws.sqlite" --out "$T/static2"
 
+expect 2 "no run 9" -- "$BIN" export --workspace "$T/ws.sqlite" --run 9 --out "$T/gj"
+expect 2 "levels must be shares" -- "$BIN" export --workspace "$T/ws.sqlite" --levels 5 --out "$T/gj"
+touch "$T/afile"
+expect 2 "exists and is not a directory" -- "$BIN" export --workspace "$T/ws.sqlite" --out "$T/afile"
+expect 0 "exported run 1" -- "$BIN" export --workspace "$T/ws.sqlite" --out "$T/gj"
+"$BIN" ingest "$T/d.csv" --workspace "$T/fresh.sqlite" > /dev/null
+expect 2 "no cluster runs" -- "$BIN" export --workspace "$T/fresh.sqlite" --out "$T/gj2"
+if command -v ogrinfo > /dev/null; then
+  for f in "$T"/gj/*.geojson; do expect 0 "Feature Count: [0-9]+" -- ogrinfo -al -so "$f"; done
+fi
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
