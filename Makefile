@@ -1,9 +1,10 @@
 # PatrolIQ: one place for the set-up steps the README's quick start runs.
 SWIFT ?= swift
-APT_PACKAGES = pkg-config libpng-dev libsqlite3-dev zlib1g-dev
+APT_PACKAGES = pkg-config libpng-dev libsqlite3-dev zlib1g-dev libjs-leaflet libjs-chart.js
 BIN = .build/release/patroliq
 DEMO_ROWS ?= 200000
 WORKSPACE ?= workspace.sqlite
+PORT ?= 8080
 
 .PHONY: deps build demo test bench clean
 
@@ -25,9 +26,11 @@ demo: build
 	$(BIN) stats --workspace $(WORKSPACE)
 	$(BIN) cluster --workspace $(WORKSPACE)
 	$(BIN) runs list --workspace $(WORKSPACE)
-	$(BIN) tiles --workspace $(WORKSPACE) --layer standard --dir tiles
-	$(BIN) tiles --workspace $(WORKSPACE) --layer all --scale 2 --dir tiles
+	$(BIN) tiles --workspace $(WORKSPACE) --layer standard --maxzoom 15 --dir tiles
+	$(BIN) tiles --workspace $(WORKSPACE) --layer all --maxzoom 16 --dir tiles
+	$(BIN) tiles --workspace $(WORKSPACE) --layer all --maxzoom 15 --scale 2 --dir tiles
 	$(BIN) export --workspace $(WORKSPACE) --out geojson
+	$(BIN) serve --workspace $(WORKSPACE) --tiles tiles --geojson geojson --web web --port $(PORT)
 
 ## The test suite (what CI runs): unit and property tests, then the command-line checks.
 test: deps
@@ -38,6 +41,7 @@ bench: build
 	bench/ingest.sh
 	bench/cluster.sh
 	bench/tiles.sh
+	bench/serve.sh
 
 clean:
 	rm -rf .build data/demo.csv $(WORKSPACE)

@@ -9,7 +9,9 @@ let package = Package(
         .library(name: "PatrolIQCore", targets: ["PatrolIQCore"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -29,15 +31,25 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         .target(
             name: "PatrolIQServer",
-            dependencies: ["PatrolIQCore"]),
+            dependencies: [
+                "PatrolIQCore", "CZlib",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
         .executableTarget(
             name: "patroliq",
             dependencies: [
                 "PatrolIQCore", "PatrolIQServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "PatrolIQCoreTests",
             dependencies: ["PatrolIQCore"]),
+        .testTarget(
+            name: "PatrolIQServerTests",
+            dependencies: [
+                "PatrolIQServer", "PatrolIQCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
     ]
 )

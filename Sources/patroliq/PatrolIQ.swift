@@ -15,6 +15,7 @@ struct PatrolIQ: ParsableCommand {
             """,
         subcommands: [
             Generate.self, Ingest.self, Stats.self, Cluster.self, Runs.self, Assignments.self, Tiles.self, Export.self,
+            Serve.self,
         ])
 
     /// Parses and runs, mapping errors to the project's exit codes: usage and input errors exit 2

@@ -66,5 +66,9 @@ if command -v ogrinfo > /dev/null; then
   for f in "$T"/gj/*.geojson; do expect 0 "Feature Count: [0-9]+" -- ogrinfo -al -so "$f"; done
 fi
 
+expect 2 "port must be within" -- "$BIN" serve --port 0
+expect 2 "empty-tile must be" -- "$BIN" serve --empty-tile 404
+expect 2 "log-level must be" -- "$BIN" serve --log-level loud
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -263,6 +263,6 @@ struct Fingerprint {
 
 /// Hands a non-Sendable value to exactly one other thread at a time (pipeline stages own it in turn).
 public final class Unchecked<T>: @unchecked Sendable {
-    var value: T
-    init(_ v: T) { value = v }
+    public var value: T
+    public init(_ v: T) { value = v }
 }

@@ -1,0 +1,151 @@
+import Foundation
+import NIOCore
+import PatrolIQCore
+
+/// A tile read from a store, with its strong validator.
+struct TileHit: Sendable {
+    let data: ByteBuffer
+    let etag: String
+}
+
+/// What the server knows about one MBTiles layer.
+struct LayerInfo: Sendable {
+    let name: String
+    let path: String
+    let minZoom: Int
+    let maxZoom: Int
+    let bounds: GeoBounds?
+    let center: [Double]?
+    let metadata: [String: String]
+    let tileSize: Int
+}
+
+/// MBTiles layers in the tiles directory, opened read-only with a small pool of connections each.
+///
+/// Every access checks the file's identity (inode, size, mtime): when `patroliq tiles` renames a new
+/// render over a store, the next request opens the new file, with no restart.
+final class TileCatalog: Sendable {
+    let directory: String
+    private let stores = Locked<[String: Store]>([:])
+
+    final class Store: @unchecked Sendable {
+        let stamp: FileStamp
+        /// When the file's identity was last compared with the disk.
+        let checked = Locked<ContinuousClock.Instant>(.now)
+        let info: LayerInfo
+        let path: String
+        private let pool = Locked<[TileReader]>([])
+
+        init(path: String, name: String, stamp: FileStamp) throws {
+            self.path = path
+            self.stamp = stamp
+            let r = try TileReader(path: path)
+            let m = try r.metadata()
+            let b = m["bounds"].flatMap { GeoBounds(parsing: $0) }
+            let c = m["center"]?.split(separator: ",").compactMap { Double($0) }
+            info = LayerInfo(
+                name: name, path: path, minZoom: Int(m["minzoom"] ?? "") ?? 0, maxZoom: Int(m["maxzoom"] ?? "") ?? 22,
+                bounds: b, center: c?.count == 3 ? c : nil, metadata: m, tileSize: Int(m["tilesize"] ?? "") ?? 256)
+            pool.withLock { $0.append(r) }
+        }
+
+        func withReader<R>(_ body: (TileReader) throws -> R) throws -> R {
+            let r = try pool.withLock { $0.popLast() } ?? TileReader(path: path)
+            defer { pool.withLock { if $0.count < 8 { $0.append(r) } } }
+            return try body(r)
+        }
+    }
+
+    init(directory: String) { self.directory = directory }
+
+    /// Layer names are plain file names: letters, digits, '-', '_', and an optional '@2x'.
+    static func isValidName(_ s: String) -> Bool {
+        !s.isEmpty && s.count <= 100
+            && s.unicodeScalars.allSatisfy { c in
+                (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c == "-" || c == "_"
+                    || c == "@"
+            }
+    }
+
+    /// How long a store is trusted before its file identity is checked again.
+    static let recheck = Duration.milliseconds(100)
+
+    /// The open store of `name`, reopened when the file was replaced (noticed within `recheck`); nil
+    /// when there is none.
+    func store(_ name: String) -> Store? {
+        guard Self.isValidName(name) else { return nil }
+        let now = ContinuousClock.now
+        if let s = stores.withLock({ $0[name] }),
+            s.checked.withLock({ t in
+                guard now - t < Self.recheck else { return false }
+                return true
+            })
+        {
+            return s
+        }
+        let path = directory + "/" + name + ".mbtiles"
+        guard let stamp = FileStamp(path) else {
+            stores.withLock { $0[name] = nil }
+            return nil
+        }
+        if let s = stores.withLock({ $0[name] }), s.stamp == stamp {
+            s.checked.withLock { $0 = now }
+            return s
+        }
+        guard let s = try? Store(path: path, name: name, stamp: stamp) else { return nil }
+        stores.withLock { $0[name] = s }
+        return s
+    }
+
+    /// All layers (without their @2x variants), by name.
+    func layers() -> [LayerInfo] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return files.filter { $0.hasSuffix(".mbtiles") && !$0.contains("@2x") }.sorted().compactMap {
+            store(String($0.dropLast(".mbtiles".count)))?.info
+        }
+    }
+}
+
+/// A read-only MBTiles connection that also returns a content id for ETags.
+final class TileReader {
+    let db: SQLiteDatabase
+    let query: SQLiteStatement
+    let hasIDs: Bool
+
+    init(path: String) throws {
+        db = try SQLiteDatabase(path: path, readOnly: true)
+        hasIDs = try db.tableExists("map") && db.tableExists("images")
+        query = try db.prepare(
+            hasIDs
+                ? "SELECT images.tile_data, images.tile_id FROM map JOIN images ON images.tile_id = map.tile_id WHERE map.zoom_level = ? AND map.tile_column = ? AND map.tile_row = ?"
+                : "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?")
+    }
+
+    func metadata() throws -> [String: String] {
+        let s = try db.prepare("SELECT name, value FROM metadata")
+        var out: [String: String] = [:]
+        while try s.step() { out[s.string(0)] = s.string(1) }
+        return out
+    }
+
+    /// The tile at XYZ (z, x, y).
+    func tile(z: Int, x: Int, y: Int) throws -> TileHit? {
+        query.reset()
+        defer { query.reset() }
+        try query.bind(1, z)
+        try query.bind(2, x)
+        try query.bind(3, WebMercator.tmsRow(y, zoom: z))
+        guard try query.step() else { return nil }
+        let data = query.blob(0)
+        let id = hasIDs ? query.string(1) : ETag.digest(data)
+        return TileHit(data: ByteBuffer(bytes: data), etag: "\"\(id)\"")
+    }
+}
+
+enum ETag {
+    static func digest(_ b: [UInt8]) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for c in b { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
+        return String(h, radix: 16) + "-" + String(b.count)
+    }
+}

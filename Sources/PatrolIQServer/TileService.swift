@@ -1,0 +1,128 @@
+import Foundation
+import Hummingbird
+import Logging
+import PatrolIQCore
+
+/// Answers tile requests: XYZ addressing over MBTiles, ETags, 304s, the shared empty tile, 400 / 404.
+/// Recently served tiles stay in memory (keyed by the store's file identity, so a replaced store
+/// never serves stale bytes).
+final class TileService: Sendable {
+    let catalog: TileCatalog
+    let config: ServerConfiguration
+    let empty256: TileHit
+    let empty512: TileHit
+    private let cache = Locked<(bytes: Int, tiles: [Key: TileHit])>((0, [:]))
+    static let cacheBudget = 64 << 20
+
+    struct Key: Hashable {
+        let layer: String
+        let inode: UInt64
+        let mtime: Int
+        let z: Int
+        let x: Int
+        let y: Int
+    }
+
+    init(catalog: TileCatalog, config: ServerConfiguration) {
+        self.catalog = catalog
+        self.config = config
+        empty256 = Self.emptyPNG(256)
+        empty512 = Self.emptyPNG(512)
+    }
+
+    /// `/tiles/{layer}/{z}/{x}/{y}.png` or `…@2x.png`.
+    func respond(_ request: Request) throws -> Response {
+        let parts = request.uri.path.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[1] == "tiles" else { throw APIError.notFound("not a tile URL") }
+        let layer = String(parts[2])
+        var last = parts[5]
+        guard last.hasSuffix(".png") else { throw APIError.notFound("tiles are .png") }
+        last = last.dropLast(4)
+        var retina = false
+        if last.hasSuffix("@2x") {
+            retina = true
+            last = last.dropLast(3)
+        }
+        guard let z = Int(parts[3]), let x = Int(parts[4]), let y = Int(last) else {
+            throw APIError.badRequest("z, x and y must be integers")
+        }
+        guard (0...30).contains(z), x >= 0, y >= 0, x < (1 << z), y < (1 << z) else {
+            throw APIError.badRequest("tile \(z)/\(x)/\(y) does not exist: zoom 0–30, x and y below 2^zoom")
+        }
+        let name = retina ? layer + "@2x" : layer
+        guard let store = catalog.store(name) else { throw APIError.notFound("no tile layer '\(name)'") }
+        let key = Key(layer: name, inode: store.stamp.inode, mtime: store.stamp.mtime, z: z, x: x, y: y)
+        var tile = cache.withLock { $0.tiles[key] }
+        if tile == nil {
+            // Not served recently: check the address against the layer, then read the store.
+            let info = store.info
+            guard (info.minZoom...info.maxZoom).contains(z) else {
+                throw APIError.notFound("zoom \(z) is outside \(info.minZoom)–\(info.maxZoom) for '\(name)'")
+            }
+            if let b = info.bounds {
+                let t = WebMercator.bounds(x: x, y: y, zoom: z)
+                guard t.minLon <= b.maxLon, t.maxLon >= b.minLon, t.minLat <= b.maxLat, t.maxLat >= b.minLat else {
+                    throw APIError.notFound("tile \(z)/\(x)/\(y) is outside the bounds of '\(name)'")
+                }
+            }
+            if let hit = try store.withReader({ try $0.tile(z: z, x: x, y: y) }) {
+                tile = hit
+            } else if config.emptyTile == .noContent {
+                return Response(status: .noContent, headers: [.cacheControl: "public, max-age=\(config.tileMaxAge)"])
+            } else {
+                tile = info.tileSize >= 512 ? empty512 : empty256
+            }
+            let t = tile!
+            cache.withLock { c in
+                if c.bytes + t.data.readableBytes > Self.cacheBudget { c = (0, [:]) }
+                c.tiles[key] = t
+                c.bytes += t.data.readableBytes
+            }
+        }
+        let t = tile!
+        var headers: HTTPFields = [
+            .contentType: "image/png", .eTag: t.etag, .cacheControl: "public, max-age=\(config.tileMaxAge)",
+        ]
+        if let inm = request.headers[.ifNoneMatch], PatrolIQServer.matches(inm, t.etag) {
+            headers[.contentType] = nil
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentLength] = String(t.data.readableBytes)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: t.data))
+    }
+
+    /// One fully transparent palette PNG per tile size, shared by every empty tile.
+    static func emptyPNG(_ size: Int) -> TileHit {
+        let png =
+            (try? PNGCodec.encodePalette(
+                width: size, height: size, indices: [UInt8](repeating: 0, count: size * size), palette: [0, 0, 0, 0]))
+            ?? []
+        return TileHit(data: ByteBuffer(bytes: png), etag: "\"empty-\(size)\"")
+    }
+}
+
+/// Serves tile GETs directly (the hot path: no middleware chain), everything else through the router.
+/// It does for tiles what the router's middleware does for other routes: the traversal guard, the
+/// CORS header and the access log line.
+struct FastTileResponder<Next: HTTPResponder>: HTTPResponder where Next.Context == BasicRequestContext {
+    let tiles: TileService
+    let next: Next
+
+    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+        let path = request.uri.path
+        guard request.method == .get || request.method == .head, path.hasPrefix("/tiles/"),
+            path.utf8.lazy.filter({ $0 == UInt8(ascii: "/") }).count == 5, !PathGuard.isSuspicious(path)
+        else { return try await next.respond(to: request, context: context) }
+        let start = ContinuousClock.now
+        var response: Response
+        do {
+            response = try tiles.respond(request)
+        } catch let e as APIError {
+            response = try e.response(from: request, context: context)
+        }
+        response.headers[.accessControlAllowOrigin] = "*"
+        response.headers[.accessControlExposeHeaders] = "ETag"
+        AccessLog.write(context.logger, request, status: Int(response.status.code), since: start)
+        return response
+    }
+}

@@ -1,0 +1,301 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PatrolIQCore
+import Testing
+
+@testable import PatrolIQServer
+
+/// A small demo world on disk: workspace with a run, a tile layer, GeoJSON and a web folder.
+final class Fixture: @unchecked Sendable {
+    let dir: String
+    let config: ServerConfiguration
+
+    init() throws {
+        dir = NSTemporaryDirectory() + "patroliq-server-\(UUID().uuidString)"
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir + "/tiles", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: dir + "/web/css", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: dir + "/js/leaflet", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: dir + "/secret", withIntermediateDirectories: true)
+        try DemoGenerator(rows: 4000, seed: 3).write(to: dir + "/d.csv")
+        _ = try Ingest.run(file: dir + "/d.csv", workspace: dir + "/ws.sqlite")
+        let w = try Workspace(path: dir + "/ws.sqlite", readOnly: false)
+        var o = ClusterOptions()
+        o.kRange = 5...5
+        o.temporalRange = 3...3
+        let out = try ClusterPipeline.run(
+            incidents: try w.incidents(), typeNames: try w.dictionaries().type, projection: try w.info().projection,
+            options: o)
+        _ = try RunStore(w).save(out, info: try w.info(), options: o, duration: 1)
+        var eo = ExportOptions()
+        eo.directory = dir + "/geojson"
+        _ = try GeoJSONExport.run(workspace: w, options: eo)
+        try Fixture.render(dir + "/tiles/all.mbtiles", workspace: w, zooms: 10...12)
+        // Two incidents far apart: the tiles between them are inside the bounds but empty.
+        var so = TileOptions()
+        so.minZoom = 12
+        so.maxZoom = 12
+        _ = try TileRenderer.render(
+            layer: .all, lon: [-87.8, -87.5], lat: [41.7, 41.95], centerLat: 41.85,
+            bounds: GeoBounds(minLon: -87.8, minLat: 41.7, maxLon: -87.5, maxLat: 41.95),
+            to: dir + "/tiles/sparse.mbtiles",
+            options: so, description: "two points")
+        fm.createFile(atPath: dir + "/web/index.html", contents: Data("<html>PatrolIQ</html>".utf8))
+        fm.createFile(atPath: dir + "/web/css/app.css", contents: Data("body{}".utf8))
+        fm.createFile(atPath: dir + "/js/leaflet/leaflet.js", contents: Data("/* leaflet */".utf8))
+        fm.createFile(atPath: dir + "/secret/passwords.txt", contents: Data("hunter2".utf8))
+        try fm.createSymbolicLink(atPath: dir + "/web/escape.txt", withDestinationPath: dir + "/secret/passwords.txt")
+        var c = ServerConfiguration()
+        c.workspace = dir + "/ws.sqlite"
+        c.tilesDirectory = dir + "/tiles"
+        c.geojsonDirectory = dir + "/geojson"
+        c.webDirectory = dir + "/web"
+        c.javascriptDirectory = dir + "/js"
+        config = c
+    }
+
+    static func render(_ path: String, workspace w: Workspace, zooms: ClosedRange<Int>, colormap: String = "heat")
+        throws
+    {
+        let t = try w.incidents(columns: ["latitude", "longitude"])
+        var o = TileOptions()
+        o.minZoom = zooms.lowerBound
+        o.maxZoom = zooms.upperBound
+        o.colormap = colormap
+        _ = try TileRenderer.render(
+            layer: .all, lon: t.longitude, lat: t.latitude, centerLat: 41.85,
+            bounds: GeoBounds(
+                minLon: t.longitude.min()!, minLat: t.latitude.min()!, maxLon: t.longitude.max()!,
+                maxLat: t.latitude.max()!),
+            to: path, options: o, description: "test")
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: dir) }
+
+    static let shared: Fixture = { try! Fixture() }()
+
+    func app(_ c: ServerConfiguration? = nil) -> some ApplicationProtocol {
+        Application(router: PatrolIQServer.router(c ?? config, logger: Logger(label: "test")))
+    }
+
+    /// A tile that holds data (the densest tile at zoom 12).
+    var busyTile: (z: Int, x: Int, y: Int) {
+        let (x, y) = WebMercator.tile(lon: -87.6294, lat: 41.8807, zoom: 12)
+        return (12, x, y)
+    }
+}
+
+@Suite(.serialized) struct ServerTests {
+    let f = Fixture.shared
+
+    @Test func tileHitHasTheStoredBytesAndHeaders() async throws {
+        let t = f.busyTile
+        let expected = try #require(
+            try MBTilesReader(path: f.config.tilesDirectory + "/all.mbtiles").tile(z: t.z, x: t.x, y: t.y))
+        try await f.app().test(.router) { client in
+            try await client.execute(uri: "/tiles/all/\(t.z)/\(t.x)/\(t.y).png", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(r.headers[.contentType] == "image/png")
+                #expect(Array(buffer: r.body) == expected)
+                #expect(r.headers[.eTag]?.hasPrefix("\"") == true)
+                #expect(r.headers[.cacheControl]?.contains("max-age") == true)
+                let etag = try #require(r.headers[.eTag])
+                try await client.execute(
+                    uri: "/tiles/all/\(t.z)/\(t.x)/\(t.y).png", method: .get, headers: [.ifNoneMatch: etag]
+                ) { r2 in
+                    #expect(r2.status == .notModified)
+                    #expect(r2.body.readableBytes == 0)
+                }
+            }
+            try await client.execute(
+                uri: "/tiles/all/\(t.z)/\(t.x)/\(t.y).png", method: .get, headers: [.origin: "http://example.org"]
+            ) { r in
+                #expect(r.headers[.accessControlAllowOrigin] == "*")
+            }
+        }
+    }
+
+    @Test func emptyOutOfRangeAndBadTiles() async throws {
+        try await f.app().test(.router) { client in
+            // Inside bounds and zoom range, but no data stored there: the shared transparent tile.
+            let r = try Fixture.emptyTileAddress(f)
+            try await client.execute(uri: "/tiles/sparse/\(r.z)/\(r.x)/\(r.y).png", method: .get) { res in
+                #expect(res.status == .ok)
+                let img = try PNGCodec.decode(Array(buffer: res.body))
+                #expect(img.width == 256 && img.rgba.enumerated().allSatisfy { $0.offset % 4 != 3 || $0.element == 0 })
+            }
+            try await client.execute(uri: "/tiles/all/3/1/1.png", method: .get) { #expect($0.status == .notFound) }  // below minzoom
+            try await client.execute(uri: "/tiles/all/12/0/0.png", method: .get) { #expect($0.status == .notFound) }  // outside bounds
+            try await client.execute(uri: "/tiles/nope/12/1/1.png", method: .get) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/tiles/all/12/x/1.png", method: .get) { res in
+                #expect(res.status == .badRequest)
+                #expect(String(buffer: res.body).contains("\"error\""))
+            }
+            try await client.execute(uri: "/tiles/all/12/5000/1.png", method: .get) {
+                #expect($0.status == .badRequest)
+            }
+            try await client.execute(uri: "/tiles/all/40/1/1.png", method: .get) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/tiles/all/12/-1/1.png", method: .get) { #expect($0.status == .badRequest) }
+        }
+        var c = f.config
+        c.emptyTile = .noContent
+        try await f.app(c).test(.router) { client in
+            let r = try Fixture.emptyTileAddress(f)
+            try await client.execute(uri: "/tiles/sparse/\(r.z)/\(r.x)/\(r.y).png", method: .get) {
+                #expect($0.status == .noContent)
+            }
+        }
+    }
+
+    @Test func tileJSONAndCatalogue() async throws {
+        try await f.app().test(.router) { client in
+            try await client.execute(uri: "/tiles/all.json", method: .get) { r in
+                #expect(r.status == .ok)
+                let j = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
+                #expect(j["tilejson"] as? String == "3.0.0")
+                let template = try #require((j["tiles"] as? [String])?.first)
+                #expect(template.hasPrefix("http://") && template.hasSuffix("/tiles/all/{z}/{x}/{y}.png"))
+                #expect(j["minzoom"] as? Int == 10 && j["maxzoom"] as? Int == 12)
+                #expect((j["bounds"] as? [Double])?.count == 4 && (j["center"] as? [Double])?.count == 3)
+                #expect(j["attribution"] != nil)
+            }
+            try await client.execute(uri: "/tiles", method: .get) { r in
+                let j = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
+                #expect((j["layers"] as? [[String: Any]])?.map { $0["name"] as? String } == ["all", "sparse"])
+            }
+            try await client.execute(uri: "/tiles/nope.json", method: .get) { #expect($0.status == .notFound) }
+        }
+    }
+
+    @Test func geojsonContentTypeGzipAndBBox() async throws {
+        try await f.app().test(.router) { client in
+            var plain = [UInt8]()
+            try await client.execute(uri: "/geojson/hotspots", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(r.headers[.contentType] == "application/geo+json")
+                #expect(r.headers[.contentEncoding] == nil)
+                plain = Array(buffer: r.body)
+            }
+            try await client.execute(
+                uri: "/geojson/hotspots.geojson", method: .get, headers: [.acceptEncoding: "gzip, deflate"]
+            ) { r in
+                #expect(r.headers[.contentEncoding] == "gzip")
+                let gz = Array(buffer: r.body)
+                #expect(gz.count < plain.count && gz.prefix(2) == [0x1F, 0x8B])
+            }
+            try await client.execute(uri: "/geojson/centroids?bbox=-87.70,41.85,-87.60,41.95", method: .get) { r in
+                #expect(r.status == .ok)
+                let fc = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
+                let feats = try #require(fc["features"] as? [[String: Any]])
+                for feat in feats {
+                    let c = ((feat["geometry"] as? [String: Any])?["coordinates"] as? [Double]) ?? []
+                    #expect(c[0] >= -87.70 && c[0] <= -87.60 && c[1] >= 41.85 && c[1] <= 41.95)
+                }
+            }
+            try await client.execute(uri: "/geojson/centroids?bbox=1,2,3", method: .get) {
+                #expect($0.status == .badRequest)
+            }
+            try await client.execute(uri: "/geojson/nope", method: .get) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/geojson", method: .get) { r in
+                #expect(String(buffer: r.body).contains("dense_zones"))
+            }
+        }
+    }
+
+    @Test func dashboardAPIAndHealth() async throws {
+        try await f.app().test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(String(buffer: r.body).contains("\"status\":\"ok\""))
+            }
+            try await client.execute(uri: "/api/stats", method: .get) { r in
+                let j = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
+                #expect((j["total"] as? Int ?? 0) > 3000 && j["quality"] != nil && j["by_hour"] != nil)
+            }
+            try await client.execute(uri: "/api/runs", method: .get) { r in
+                let runs = try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [Any]
+                #expect(runs?.count == 1)
+            }
+            try await client.execute(uri: "/api/runs/latest", method: .get) { r in
+                let j = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
+                #expect(j["kmeans_sweep"] != nil && j["ward"] != nil && j["pca"] != nil)
+            }
+            try await client.execute(uri: "/api/temporal", method: .get) { r in
+                let j = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
+                #expect((j["patterns"] as? [Any])?.count == 3)
+            }
+            try await client.execute(uri: "/api/clusters?run=1", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/api/clusters?run=abc", method: .get) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/api/runs/99", method: .get) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/api/runs/zero", method: .get) { #expect($0.status == .badRequest) }
+        }
+        var c = f.config
+        c.workspace = f.dir + "/missing.sqlite"
+        try await f.app(c).test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { #expect($0.status == .serviceUnavailable) }
+            try await client.execute(uri: "/api/stats", method: .get) { #expect($0.status == .notFound) }
+        }
+    }
+
+    @Test func staticFilesAndTraversal() async throws {
+        try await f.app().test(.router) { client in
+            try await client.execute(uri: "/", method: .get) { r in
+                #expect(r.status == .ok && String(buffer: r.body).contains("PatrolIQ"))
+            }
+            try await client.execute(uri: "/css/app.css", method: .get) { r in
+                #expect(r.status == .ok && r.headers[.contentType]?.contains("css") == true)
+            }
+            try await client.execute(uri: "/js/leaflet/leaflet.js", method: .get) { #expect($0.status == .ok) }
+            for bad in [
+                "/../secret/passwords.txt", "/%2e%2e/secret/passwords.txt", "/css/%2E%2E/%2e%2e/secret/passwords.txt",
+                "/js/..%2f..%2fsecret/passwords.txt", "//etc/passwd", "/escape.txt", "/js/../web/index.html",
+                "/etc/passwd",
+            ] {
+                try await client.execute(uri: bad, method: .get) { r in
+                    #expect(r.status == .notFound, "\(bad) → \(r.status)")
+                    #expect(!String(buffer: r.body).contains("hunter2"))
+                }
+            }
+        }
+    }
+
+    @Test func replacedStoreIsPickedUpWithoutRestart() async throws {
+        // A private copy, so other tests keep their store.
+        let dir = f.dir + "/swap-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: f.config.tilesDirectory + "/all.mbtiles", toPath: dir + "/all.mbtiles")
+        var c = f.config
+        c.tilesDirectory = dir
+        let t = f.busyTile
+        let wsPath = f.config.workspace
+        try await f.app(c).test(.router) { client in
+            let w = try Workspace(path: wsPath)
+            var before = [UInt8]()
+            try await client.execute(uri: "/tiles/all/\(t.z)/\(t.x)/\(t.y).png", method: .get) {
+                before = Array(buffer: $0.body)
+            }
+            // Re-render with another ramp: written beside, renamed over the served file.
+            try Fixture.render(dir + "/all.mbtiles", workspace: w, zooms: 10...13, colormap: "viridis")
+            try await Task.sleep(for: .milliseconds(250))  // the server re-checks store identity every 100 ms
+            try await client.execute(uri: "/tiles/all/\(t.z)/\(t.x)/\(t.y).png", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(Array(buffer: r.body) != before)
+            }
+            try await client.execute(uri: "/tiles/all.json", method: .get) { r in
+                #expect(String(buffer: r.body).contains("\"maxzoom\":13"))
+            }
+        }
+    }
+}
+
+extension Fixture {
+    /// The tile halfway between the two incidents of the 'sparse' layer: inside its bounds, nothing stored.
+    static func emptyTileAddress(_ f: Fixture) throws -> (z: Int, x: Int, y: Int) {
+        let (x, y) = WebMercator.tile(lon: -87.65, lat: 41.825, zoom: 12)
+        let stored = try MBTilesReader(path: f.config.tilesDirectory + "/sparse.mbtiles").tile(z: 12, x: x, y: y)
+        #expect(stored == nil)
+        return (12, x, y)
+    }
+}
