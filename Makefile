@@ -32,10 +32,12 @@ demo: build
 	$(BIN) export --workspace $(WORKSPACE) --out geojson
 	$(BIN) serve --workspace $(WORKSPACE) --tiles tiles --geojson geojson --web web --port $(PORT)
 
-## The test suite (what CI runs): unit and property tests, then the command-line checks.
+## The test suite (what CI runs): unit and property tests, the command-line checks, the dashboard in
+## headless Chromium (skipped with a message when Chromium is absent).
 test: deps
 	$(SWIFT) test
 	Tests/cli/run.sh
+	Tests/browser/run.sh
 
 bench: build
 	bench/ingest.sh

@@ -1,0 +1,379 @@
+// PatrolIQ dashboard: plain JavaScript over the server's JSON API, Leaflet and Chart.js from Debian.
+'use strict';
+
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const OSM = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
+const state = { loaded: {}, charts: {}, errors: 0 };
+
+// Every JavaScript error is counted on <body data-errors>, so a headless browser test can read it.
+function noteError(message) {
+  state.errors += 1;
+  document.body.dataset.errors = String(state.errors);
+  setStatus('Error: ' + message);
+}
+window.addEventListener('error', (e) => noteError(e.message));
+window.addEventListener('unhandledrejection', (e) => noteError(String(e.reason)));
+
+function setStatus(text) { document.getElementById('status').textContent = text; }
+function el(tag, attrs = {}, ...children) {
+  const n = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') n.className = v; else if (k === 'text') n.textContent = v; else n.setAttribute(k, v);
+  }
+  for (const c of children) n.append(c);
+  return n;
+}
+async function getJSON(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(url + ': HTTP ' + r.status);
+  return r.json();
+}
+async function tryJSON(url) { try { return await getJSON(url); } catch (e) { return null; } }
+const pct = (v) => (v * 100).toFixed(1) + ' %';
+const num = (v) => Number(v).toLocaleString('en-US');
+
+function table(node, head, rows) {
+  node.replaceChildren(el('thead', {}, el('tr', {}, ...head.map((h) => el('th', { scope: 'col', text: h })))),
+    el('tbody', {}, ...rows.map((r) => el('tr', {}, ...r.map((c) => el('td', { text: String(c) }))))));
+}
+
+function chart(id, config) {
+  if (state.charts[id]) state.charts[id].destroy();
+  config.options = Object.assign({ animation: false, responsive: true, plugins: { legend: { display: false } } }, config.options || {});
+  state.charts[id] = new Chart(document.getElementById(id), config);
+}
+
+// Heat colours for the hour × weekday matrix (yellow → red), matching the tile ramp.
+function heat(t) {
+  const stops = [[255, 243, 176], [253, 198, 92], [247, 133, 59], [224, 65, 44], [179, 18, 46]];
+  const x = Math.max(0, Math.min(1, t)) * (stops.length - 1);
+  const i = Math.min(Math.floor(x), stops.length - 2), f = x - i;
+  const c = stops[i].map((v, k) => Math.round(v + (stops[i + 1][k] - v) * f));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+
+// ---------------------------------------------------------------- Map
+async function loadMap() {
+  const params = new URLSearchParams(location.search);
+  const map = L.map('map', { zoomControl: true, preferCanvas: true }).setView([41.85, -87.68], 11);
+  state.map = map;
+  // Base map: OpenStreetMap by default (with attribution); a plain background when unreachable.
+  const baseInput = document.getElementById('basemap');
+  const saved = params.get('basemap') ?? localStorage.getItem('patroliq.basemap') ?? OSM;
+  baseInput.value = saved === 'none' ? '' : saved;
+  let base = null;
+  function setBase(url) {
+    if (base) map.removeLayer(base);
+    base = null;
+    const note = document.getElementById('basemap-note');
+    document.getElementById('map').classList.remove('offline');
+    if (!url) { document.getElementById('map').classList.add('offline'); note.textContent = 'No base map: plain background.'; return; }
+    let loaded = 0, failed = 0;
+    base = L.tileLayer(url, { maxZoom: 19, attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors' });
+    base.on('tileload', () => { loaded += 1; note.textContent = ''; });
+    base.on('tileerror', () => {
+      failed += 1;
+      if (loaded === 0 && failed >= 2 && base) {
+        map.removeLayer(base); base = null;
+        document.getElementById('map').classList.add('offline');
+        note.textContent = 'Base map unreachable: plain background (the overlays still work).';
+      }
+    });
+    base.addTo(map);
+  }
+  setBase(baseInput.value);
+  document.getElementById('basemap-apply').addEventListener('click', () => {
+    localStorage.setItem('patroliq.basemap', baseInput.value || 'none');
+    setBase(baseInput.value);
+  });
+
+  // Heatmap layers from the tile catalogue.
+  const catalogue = await getJSON('/tiles');
+  const opacity = document.getElementById('opacity');
+  let heatLayer = null, tilesLoaded = 0;
+  const box = document.getElementById('heat-layers');
+  async function showLayer(name) {
+    const tj = await getJSON('/tiles/' + name + '.json');
+    const entry = catalogue.layers.find((l) => l.name === name);
+    if (heatLayer) map.removeLayer(heatLayer);
+    const url = '/tiles/' + name + '/{z}/{x}/{y}' + (entry && entry.retina ? '{r}' : '') + '.png';
+    heatLayer = L.tileLayer(url, {
+      minZoom: 3, maxNativeZoom: tj.maxzoom, maxZoom: 19, minNativeZoom: tj.minzoom, opacity: Number(opacity.value),
+      bounds: tj.bounds ? [[tj.bounds[1], tj.bounds[0]], [tj.bounds[3], tj.bounds[2]]] : undefined,
+      attribution: tj.attribution, zIndex: 5,
+    });
+    heatLayer.on('tileload', () => { tilesLoaded += 1; document.body.dataset.tiles = String(tilesLoaded); });
+    heatLayer.addTo(map);
+    showLegend(tj);
+    if (tj.bounds && !state.fitted) { map.fitBounds([[tj.bounds[1], tj.bounds[0]], [tj.bounds[3], tj.bounds[2]]]); state.fitted = true; }
+  }
+  catalogue.layers.forEach((l, i) => {
+    const id = 'layer-' + l.name;
+    const input = el('input', { type: 'radio', name: 'heat', id, value: l.name });
+    if (i === 0) input.checked = true;
+    input.addEventListener('change', () => showLayer(l.name));
+    box.append(el('label', { for: id }, input, ' ' + l.name));
+  });
+  opacity.addEventListener('input', () => {
+    document.getElementById('opacity-value').textContent = opacity.value;
+    if (heatLayer) heatLayer.setOpacity(Number(opacity.value));
+  });
+  if (catalogue.layers.length) await showLayer(catalogue.layers[0].name);
+  else box.textContent = 'No tile layers: run "patroliq tiles".';
+
+  // GeoJSON overlays with statistics in popups.
+  const overlayDefs = [
+    ['hotspots', 'Hotspot contours', (f) => ({ color: '#6b0b2a', weight: 1, fillOpacity: 0.12 * (1 + (f.properties.level_share <= 0.01 ? 2 : f.properties.level_share <= 0.05 ? 1 : 0)) }), true],
+    ['dense_zones', 'DBSCAN dense zones', () => ({ color: '#21918c', weight: 1.5, fillOpacity: 0.15 }), false],
+    ['clusters_kmeans', 'K-Means clusters', () => ({ color: '#3b528b', weight: 2, fillOpacity: 0.05, dashArray: '4 3' }), false],
+    ['clusters_ward', 'Ward clusters', () => ({ color: '#832681', weight: 2, fillOpacity: 0.05 }), false],
+    ['centroids', 'Cluster centroids', null, true],
+  ];
+  const available = (await tryJSON('/geojson'))?.layers?.map((l) => l.name) ?? [];
+  let features = 0;
+  const ovBox = document.getElementById('overlays');
+  const loading = [];
+  for (const [name, label, style, on] of overlayDefs) {
+    if (!available.includes(name)) continue;
+    const id = 'ov-' + name;
+    const input = el('input', { type: 'checkbox', id });
+    ovBox.append(el('label', { for: id }, input, ' ' + label));
+    loading.push(getJSON('/geojson/' + name).then((fc) => {
+      features += fc.features.length;
+      document.body.dataset.overlays = String(features);
+      const layer = L.geoJSON(fc, {
+        style: style || undefined,
+        pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6, color: '#fff', weight: 1.5, fillColor: algoColour(f.properties.algorithm), fillOpacity: 0.95 }),
+        onEachFeature: (f, l) => l.bindPopup(popup(f.properties)),
+      });
+      input.checked = on;
+      if (on) layer.addTo(map);
+      input.addEventListener('change', () => (input.checked ? layer.addTo(map) : map.removeLayer(layer)));
+    }));
+  }
+  await Promise.all(loading);
+  if (!available.length) ovBox.textContent = 'No GeoJSON: run "patroliq export".';
+  map.on('zoomend', () => state.legend && showLegend(state.legend));
+}
+
+function algoColour(a) { return { kmeans: '#3b528b', ward: '#832681', dbscan: '#21918c' }[a] || '#444'; }
+
+function popup(p) {
+  const rows = [];
+  const add = (k, v) => rows.push(`<tr><td>${k}</td><td><b>${v}</b></td></tr>`);
+  if (p.algorithm) add('Algorithm', `${p.algorithm} #${p.cluster}`);
+  if (p.level) add('Level', p.level);
+  if (p.count !== undefined) add('Incidents', `${num(p.count)} (${pct(p.share)})`);
+  if (p.incidents !== undefined) add('Incidents', num(p.incidents));
+  if (p.area_km2 !== undefined) add('Area', p.area_km2.toFixed(2) + ' km²');
+  if (p.radius_median_m !== undefined) add('Radius', `${Math.round(p.radius_median_m)} m (90 %: ${Math.round(p.radius_p90_m)} m)`);
+  if (p.top_types) add('Top types', p.top_types.slice(0, 3).map((t) => `${t.type} (${num(t.count)})`).join(', '));
+  if (p.arrest_rate !== undefined) add('Arrest rate', pct(p.arrest_rate));
+  if (p.domestic_rate !== undefined) add('Domestic', pct(p.domestic_rate));
+  if (p.mean_severity !== undefined) add('Mean severity', p.mean_severity.toFixed(2));
+  if (p.peak_hour !== undefined) add('Peak', `${p.peak_weekday} ${p.peak_hour}:00`);
+  if (p.threshold_per_km2 !== undefined) add('Threshold', Math.round(p.threshold_per_km2) + ' /km²');
+  return `<div class="popup"><table>${rows.join('')}</table></div>`;
+}
+
+function showLegend(tj) {
+  state.legend = tj;
+  const lg = (tj.patroliq) || {};
+  const box = document.getElementById('legend');
+  if (!lg.colors) { box.textContent = ''; return; }
+  const z = String(Math.max(tj.minzoom, Math.min(tj.maxzoom, state.map.getZoom())));
+  const cap = lg.caps && lg.caps[z];
+  box.replaceChildren(
+    el('div', { class: 'legend-bar', style: `background: linear-gradient(to right, ${lg.colors.join(',')})`, role: 'img', 'aria-label': 'colour scale' }),
+    el('div', { class: 'legend-scale' }, el('span', { text: 'low' }), el('span', { text: cap ? `≥ ${Math.round(cap)} incidents/km²` : 'high' })),
+    el('p', { class: 'note', text: `Gaussian kernel, σ = ${lg.bandwidth_m} m; colour cap = ${lg.quantile * 100} th percentile at zoom ${z}.` }));
+}
+
+// ---------------------------------------------------------------- Temporal
+async function loadTemporal() {
+  const stats = await getJSON('/api/stats');
+  const m = stats.hour_weekday;
+  const max = Math.max(...m.flat(), 1);
+  const head = el('tr', {}, el('th', { text: '' }), ...Array.from({ length: 24 }, (_, h) => el('th', { scope: 'col', text: String(h) })));
+  const rows = m.map((r, d) => el('tr', {}, el('th', { scope: 'row', text: WEEKDAYS[d] }),
+    ...r.map((v, h) => el('td', { style: `background:${heat(v / max)}`, title: `${WEEKDAYS[d]} ${h}:00 — ${v} incidents`, text: '' }))));
+  document.getElementById('matrix').replaceChildren(el('table', { 'aria-label': 'Incidents by hour and weekday' }, el('thead', {}, head), el('tbody', {}, ...rows)));
+  chart('chart-hour', { type: 'line', data: { labels: [...Array(24).keys()], datasets: [{ data: stats.by_hour, borderColor: '#b3122e', tension: 0.3, pointRadius: 2 }] } });
+  chart('chart-month', { type: 'bar', data: { labels: MONTHS, datasets: [{ data: stats.by_month, backgroundColor: '#f7853b' }] } });
+
+  const t = await tryJSON('/api/temporal');
+  const pBox = document.getElementById('patterns');
+  if (!t) { pBox.textContent = 'No temporal analysis: run "patroliq cluster".'; return; }
+  pBox.replaceChildren(...t.patterns.map((p) => el('div', { class: 'pattern' },
+    el('b', { text: `Pattern ${p.id}: ${pct(p.share)} of incidents` }),
+    el('div', { text: 'Peak hours: ' + p.peak_hours.map((h) => h + ':00').join(', ') }),
+    el('div', { text: 'Peak days: ' + p.peak_weekdays.map((d) => WEEKDAYS[d]).join(', ') }),
+    el('div', { text: 'Peak months: ' + p.peak_months.map((x) => MONTHS[x - 1]).join(', ') }),
+    el('div', { text: 'Weekend share: ' + pct(p.weekend_share) }),
+    el('div', { text: 'Top types: ' + p.top_types.map((x) => `${x.type} ${pct(x.share)}`).join(', ') }))));
+  const slots = document.getElementById('risk-slots');
+  slots.replaceChildren(...(t.risk_slots.length ? t.risk_slots.map((s) => el('li', { text: `${WEEKDAYS[s.weekday]} ${s.hour}:00–${s.hour + 1}:00 — ${num(s.count)} incidents, ${s.ratio.toFixed(2)}× an even spread (z ${s.z.toFixed(1)})` })) : [el('li', { text: 'No slot stands out.' })]));
+  const select = document.getElementById('profile-type');
+  select.replaceChildren(...t.profiles.map((p, i) => el('option', { value: String(i), text: `${p.type} (${num(p.count)})` })));
+  const showProfile = () => {
+    const p = t.profiles[Number(select.value)];
+    if (!p) return;
+    chart('chart-profile', { type: 'line', data: { labels: [...Array(24).keys()], datasets: [{ data: p.hourly.map((v) => v * 100), borderColor: '#3b528b', tension: 0.3, pointRadius: 2 }] }, options: { scales: { y: { title: { display: true, text: '% by hour' } } } } });
+    chart('chart-profile-day', { type: 'bar', data: { labels: WEEKDAYS, datasets: [{ data: p.weekday.map((v) => v * 100), backgroundColor: '#5ec962' }] }, options: { scales: { y: { title: { display: true, text: '% by weekday' } } } } });
+  };
+  select.addEventListener('change', showProfile);
+  showProfile();
+}
+
+// ---------------------------------------------------------------- Statistics
+async function loadStats() {
+  const s = await getJSON('/api/stats');
+  const kpi = (label, value) => el('div', { class: 'kpi' }, el('b', { text: value }), label);
+  document.getElementById('totals').replaceChildren(
+    kpi('incidents', num(s.total)), kpi('first', s.first.slice(0, 10)), kpi('last', s.last.slice(0, 10)),
+    kpi('arrest rate', pct(s.arrest_rate)), kpi('domestic', pct(s.domestic_rate)), kpi('types', String(s.types.length)));
+  const top = s.types.slice(0, 15);
+  chart('chart-types', { type: 'bar', data: { labels: top.map((t) => t.type), datasets: [{ data: top.map((t) => t.count), backgroundColor: '#e0412c' }] }, options: { indexAxis: 'y', maintainAspectRatio: false, scales: { y: { ticks: { autoSkip: false, font: { size: 11 } } } } } });
+  table(document.getElementById('types-table'), ['Type', 'Count', 'Share', 'Arrest', 'Domestic', 'Severity'],
+    s.types.map((t) => [t.type, num(t.count), pct(t.share), pct(t.arrest_rate), pct(t.domestic_rate), t.mean_severity.toFixed(1)]));
+  table(document.getElementById('districts-table'), ['District', 'Incidents', 'Arrest rate'],
+    s.districts.map((d) => [d.district < 0 ? 'unknown' : d.district, num(d.count), pct(d.arrest_rate)]));
+  const q = s.quality;
+  const box = document.getElementById('quality');
+  if (!q) { box.textContent = 'No quality report.'; return; }
+  const rows = [['read', num(q.rows_read), ''], ['kept', num(q.rows_kept), '']];
+  for (const [k, v] of Object.entries(q.rejected || {})) rows.push(['rejected: ' + k.replaceAll('_', ' '), num(v.count), v.first_lines.join(', ')]);
+  for (const [k, v] of Object.entries(q.excluded || {})) rows.push(['excluded: ' + k.replaceAll('_', ' '), num(v.count), '']);
+  const t = el('table');
+  table(t, ['Rows', 'Count', 'First lines'], rows);
+  box.replaceChildren(el('p', { class: 'note', text: `${q.file} (${q.schema} schema)` }), t);
+}
+
+// ---------------------------------------------------------------- Runs
+async function loadRuns() {
+  const runs = await getJSON('/api/runs');
+  const tbl = document.getElementById('runs-table');
+  if (!runs.length) { tbl.replaceChildren(el('caption', { text: 'No runs yet: run "patroliq cluster".' })); return; }
+  const f = (v, d = 3) => (v === undefined ? '–' : Number(v).toFixed(d));
+  table(tbl, ['Run', 'Created', 'Incidents', 'Algorithms', 'k', 'Silhouette', 'Davies–Bouldin', 'DBSCAN zones', 'Noise', 'Temporal k', 'Seconds'],
+    runs.map((r) => [r.id, r.created_at.slice(0, 19).replace('T', ' '), num(r.rows), r.algorithms.join(', '), f(r.metrics['kmeans.k'], 0),
+      f(r.metrics['kmeans.silhouette']), f(r.metrics['kmeans.davies_bouldin']), f(r.metrics['dbscan.clusters'], 0),
+      r.metrics['dbscan.noise_share'] === undefined ? '–' : pct(r.metrics['dbscan.noise_share']), f(r.metrics['temporal.k'], 0), f(r.duration_s, 2)]));
+  const rowsEls = [...tbl.querySelectorAll('tbody tr')];
+  rowsEls.forEach((tr, i) => {
+    tr.tabIndex = 0;
+    const pick = () => { rowsEls.forEach((x) => x.classList.remove('selected')); tr.classList.add('selected'); showRun(runs[i].id); };
+    tr.addEventListener('click', pick);
+    tr.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); pick(); } });
+  });
+  rowsEls[rowsEls.length - 1].classList.add('selected');
+  await showRun(runs[runs.length - 1].id);
+  const a = document.getElementById('cmp-a'), b = document.getElementById('cmp-b');
+  for (const s of [a, b]) s.replaceChildren(...runs.map((r) => el('option', { value: String(r.id), text: `run ${r.id}` })));
+  a.value = String(runs[Math.max(0, runs.length - 2)].id);
+  b.value = String(runs[runs.length - 1].id);
+  const compare = () => {
+    const ra = runs.find((r) => String(r.id) === a.value), rb = runs.find((r) => String(r.id) === b.value);
+    const rows = [];
+    const keys = new Set([...Object.keys(ra.params), ...Object.keys(rb.params)]);
+    for (const k of [...keys].sort()) if (ra.params[k] !== rb.params[k]) rows.push(['param ' + k, ra.params[k] ?? '–', rb.params[k] ?? '–']);
+    const mk = new Set([...Object.keys(ra.metrics), ...Object.keys(rb.metrics)]);
+    for (const k of [...mk].sort()) rows.push([k, f(ra.metrics[k], 4), f(rb.metrics[k], 4)]);
+    rows.push(['data', ra.fingerprint, rb.fingerprint]);
+    table(document.getElementById('cmp-table'), ['', 'run ' + ra.id, 'run ' + rb.id], rows);
+  };
+  a.addEventListener('change', compare);
+  b.addEventListener('change', compare);
+  compare();
+}
+
+async function showRun(id) {
+  const r = await getJSON('/api/runs/' + id);
+  const sw = r.kmeans_sweep;
+  const ks = sw ? sw.scores.map((s) => 'k=' + s.k) : [];
+  const line = (id2, data, colour) => chart(id2, { type: 'line', data: { labels: ks, datasets: [{ data, borderColor: colour, pointRadius: 3 }] } });
+  line('chart-inertia', sw ? sw.scores.map((s) => s.inertia) : [], '#3b528b');
+  line('chart-silhouette', sw ? sw.scores.map((s) => s.silhouette) : [], '#21918c');
+  line('chart-db', sw ? sw.scores.map((s) => s.davies_bouldin) : [], '#b3122e');
+  drawDendrogram(r.ward);
+  if (r.pca) {
+    const pts = r.pca.sample;
+    const groups = {};
+    for (const p of pts) (groups[p[2]] ||= []).push({ x: p[0], y: p[1] });
+    const palette = ['#3b528b', '#e0412c', '#21918c', '#f7853b', '#832681', '#5ec962', '#6b0b2a', '#fde725', '#4292c6', '#c53c74'];
+    chart('chart-pca', { type: 'scatter', data: { datasets: Object.entries(groups).map(([k, v]) => ({ label: 'cluster ' + k, data: v, pointRadius: 1.5, backgroundColor: palette[Number(k) % palette.length] })) },
+      options: { plugins: { legend: { display: false } }, scales: { x: { title: { display: true, text: `PC1 (${pct(r.pca.pca.explained_variance_ratio[0])})` } }, y: { title: { display: true, text: `PC2 (${pct(r.pca.pca.explained_variance_ratio[1] || 0)})` } } } } });
+  }
+}
+
+// Dendrogram of the last merges: leaves are the clusters below them (with their sizes).
+function drawDendrogram(ward) {
+  const canvas = document.getElementById('dendrogram');
+  const ctx = canvas.getContext('2d');
+  canvas.width = Math.max(300, canvas.parentElement.clientWidth - 32);
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  if (!ward) { ctx.fillText('No Ward run.', 10, 20); return; }
+  const { leaves, merges } = ward.top_merges;
+  const n = leaves.length, W = canvas.width, H = canvas.height, pad = 34;
+  const maxH = Math.max(...merges.map((m) => m[2]), 1e-9), minH = Math.min(...merges.map((m) => m[2]));
+  // Leaf order by depth-first traversal from the root, so branches do not cross.
+  const children = {};
+  merges.forEach((m, i) => { children[n + i] = [m[0], m[1]]; });
+  const order = [];
+  (function walk(c) { if (c < n) order.push(c); else { walk(children[c][0]); walk(children[c][1]); } })(n + merges.length - 1);
+  const xOf = {}, yOf = {};
+  order.forEach((leaf, i) => { xOf[leaf] = pad + (i + 0.5) * (W - 2 * pad) / n; yOf[leaf] = H - pad; });
+  const y = (h) => H - pad - (h - minH * 0.9) / (maxH - minH * 0.9) * (H - 2 * pad);
+  ctx.strokeStyle = '#832681'; ctx.lineWidth = 1.5; ctx.font = '10px sans-serif'; ctx.fillStyle = '#5b6470';
+  merges.forEach((m, i) => {
+    const [a, b, h] = m, yy = y(h);
+    ctx.beginPath();
+    ctx.moveTo(xOf[a], yOf[a]); ctx.lineTo(xOf[a], yy); ctx.lineTo(xOf[b], yy); ctx.lineTo(xOf[b], yOf[b]);
+    ctx.stroke();
+    xOf[n + i] = (xOf[a] + xOf[b]) / 2; yOf[n + i] = yy;
+  });
+  // Leaf sizes (incidents or cells below each branch), vertical so they never overlap.
+  order.forEach((leaf) => {
+    ctx.save();
+    ctx.translate(xOf[leaf] + 3, H - 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.fillText(String(Math.round(leaves[leaf])), 0, 0);
+    ctx.restore();
+  });
+  ctx.fillText(`top merge height ${Math.round(maxH).toLocaleString('en-US')} (Ward, ${ward.mode})`, 4, 12);
+}
+
+// ---------------------------------------------------------------- Views
+const loaders = { map: loadMap, temporal: loadTemporal, stats: loadStats, runs: loadRuns };
+
+async function show(view) {
+  if (!loaders[view]) view = 'map';
+  document.body.dataset.ready = 'false';
+  document.body.dataset.view = view;
+  for (const tab of document.querySelectorAll('[role=tab]')) {
+    const on = tab.dataset.view === view;
+    tab.setAttribute('aria-selected', String(on));
+    tab.tabIndex = on ? 0 : -1;
+    document.getElementById(tab.getAttribute('aria-controls')).hidden = !on;
+  }
+  try {
+    if (!state.loaded[view]) { setStatus('Loading ' + view + '…'); await loaders[view](); state.loaded[view] = true; }
+    if (view === 'map' && state.map) state.map.invalidateSize();
+    setStatus('');
+  } catch (e) {
+    noteError(e.message);
+  }
+  document.body.dataset.ready = 'true';
+}
+
+const tabs = [...document.querySelectorAll('[role=tab]')];
+tabs.forEach((tab, i) => {
+  tab.addEventListener('click', () => { location.hash = tab.dataset.view; });
+  tab.addEventListener('keydown', (e) => {
+    const d = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+    if (d) { const t = tabs[(i + d + tabs.length) % tabs.length]; t.focus(); location.hash = t.dataset.view; }
+  });
+});
+window.addEventListener('hashchange', () => show(location.hash.slice(1)));
+show(location.hash.slice(1) || 'map');
