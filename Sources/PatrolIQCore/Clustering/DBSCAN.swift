@@ -113,23 +113,15 @@ public struct DBSCAN: Sendable {
             }
         }
         // Union-find over cells that hold core points: core points of one cell are within eps.
-        var parent = Array(0..<m)
-        func find(_ a: Int) -> Int {
-            var a = a
-            while parent[a] != a {
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            }
-            return a
-        }
+        var sets = UnionFind(m)
         var cores = [[Int]](repeating: [], count: m)
         for c in 0..<m {
             for t in start[c]..<start[c + 1] where isCore[order[t]] { cores[c].append(order[t]) }
         }
         for c in 0..<m where !cores[c].isEmpty {
             for nc in neighbours[c] where nc > c && !cores[nc].isEmpty {
-                let ra = find(c)
-                let rb = find(nc)
+                let ra = sets.find(c)
+                let rb = sets.find(nc)
                 if ra == rb { continue }
                 // Any core pair within eps joins the two cells.
                 var linked = false
@@ -145,7 +137,7 @@ public struct DBSCAN: Sendable {
                         }
                     }
                 }
-                if linked { parent[max(ra, rb)] = min(ra, rb) }
+                if linked { sets.union(ra, rb) }
             }
         }
         // Number clusters by their lowest core row index.
@@ -153,7 +145,7 @@ public struct DBSCAN: Sendable {
         var clusterOfRoot = [Int: Int32]()
         var next: Int32 = 0
         for i in 0..<n where isCore[i] {
-            let r = find(cellKey[i])
+            let r = sets.find(cellKey[i])
             if let l = clusterOfRoot[r] {
                 labels[i] = l
             } else {

@@ -105,15 +105,7 @@ public enum Ward {
     static func relabel(_ raw: [Merge], n: Int) -> [Merge] {
         let order = raw.indices.sorted { (raw[$0].height, $0) < (raw[$1].height, $1) }
         // Union-find over original ids to name each merge's sides by their current cluster.
-        var parent = Array(0..<(2 * n))
-        func find(_ a: Int) -> Int {
-            var a = a
-            while parent[a] != a {
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            }
-            return a
-        }
+        var sets = UnionFind(2 * n)
         // Each raw id (n + j) stands for the union of its leaves; track one leaf per raw id.
         var leaf = [Int](repeating: 0, count: 2 * n)
         for i in 0..<n { leaf[i] = i }
@@ -123,13 +115,13 @@ public enum Ward {
         var name = Array(0..<(2 * n))  // root → SciPy cluster id
         for (i, j) in order.enumerated() {
             let m = raw[j]
-            let ra = find(leaf[m.a])
-            let rb = find(leaf[m.b])
+            let ra = sets.find(leaf[m.a])
+            let rb = sets.find(leaf[m.b])
             let na = name[ra]
             let nb = name[rb]
             out.append(Merge(a: min(na, nb), b: max(na, nb), height: m.height, size: m.size))
-            parent[rb] = ra
-            name[ra] = n + i
+            sets.union(ra, rb)
+            name[sets.find(ra)] = n + i
         }
         return out
     }
@@ -138,30 +130,18 @@ public enum Ward {
     /// row index in each cluster.
     public static func cut(_ merges: [Merge], n: Int, clusters k: Int) -> [Int32] {
         let keep = max(0, n - max(1, min(k, n)))
-        var parent = Array(0..<n)
-        func find(_ a: Int) -> Int {
-            var a = a
-            while parent[a] != a {
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            }
-            return a
-        }
+        var sets = UnionFind(n)
         var leaf = [Int](repeating: 0, count: 2 * n)
         for i in 0..<n { leaf[i] = i }
         for (i, m) in merges.enumerated() {
             leaf[n + i] = leaf[m.a]
-            if i < keep {
-                let ra = find(leaf[m.a])
-                let rb = find(leaf[m.b])
-                parent[max(ra, rb)] = min(ra, rb)
-            }
+            if i < keep { sets.union(leaf[m.a], leaf[m.b]) }
         }
         var labels = [Int32](repeating: -1, count: n)
         var next: Int32 = 0
         var byRoot = [Int: Int32]()
         for i in 0..<n {
-            let r = find(i)
+            let r = sets.find(i)
             if let l = byRoot[r] {
                 labels[i] = l
             } else {
