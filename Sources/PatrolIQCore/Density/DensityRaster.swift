@@ -56,17 +56,7 @@ public struct DensityRaster: Sendable {
         var grid = [Float](repeating: 0, count: w * h)
         // Bilinear splat onto cell centres (cell (i, j) is centred at origin + (i + 0.5, j + 0.5)).
         for (i, p) in px.enumerated() {
-            let wgt = weights?[i] ?? 1
-            let fx = p.x - ox - 0.5
-            let fy = p.y - oy - 0.5
-            let x0 = Int(fx.rounded(.down))
-            let y0 = Int(fy.rounded(.down))
-            let tx = Float(fx - Double(x0))
-            let ty = Float(fy - Double(y0))
-            grid[y0 * w + x0] += wgt * (1 - tx) * (1 - ty)
-            grid[y0 * w + x0 + 1] += wgt * tx * (1 - ty)
-            grid[(y0 + 1) * w + x0] += wgt * (1 - tx) * ty
-            grid[(y0 + 1) * w + x0 + 1] += wgt * tx * ty
+            Bilinear.splat(&grid, width: w, at: p - SIMD2(ox, oy), weight: weights?[i] ?? 1)
         }
         let blurred = gaussianBlur(grid, width: w, height: h, sigma: sigma, radius: radius)
         return DensityRaster(
@@ -127,18 +117,7 @@ public struct DensityRaster: Sendable {
     /// Density at a global pixel position (bilinear between cell centres; 0 outside).
     @inline(__always)
     public func value(atPixel p: SIMD2<Double>) -> Float {
-        let fx = (p.x - origin.x) / Double(factor) - 0.5
-        let fy = (p.y - origin.y) / Double(factor) - 0.5
-        let x0 = Int(fx.rounded(.down))
-        let y0 = Int(fy.rounded(.down))
-        guard x0 >= 0, y0 >= 0, x0 + 1 < width, y0 + 1 < height else { return 0 }
-        let tx = Float(fx - Double(x0))
-        let ty = Float(fy - Double(y0))
-        let a = values[y0 * width + x0]
-        let b = values[y0 * width + x0 + 1]
-        let c = values[(y0 + 1) * width + x0]
-        let d = values[(y0 + 1) * width + x0 + 1]
-        return (a * (1 - tx) + b * tx) * (1 - ty) + (c * (1 - tx) + d * tx) * ty
+        Bilinear.sample(values, width: width, height: height, at: (p - origin) / Double(factor))
     }
 
     /// Samples one tile's pixels (`scale` 2 gives a 512-pixel @2x tile of the same area).

@@ -33,17 +33,7 @@ public struct MetricDensityGrid: Sendable {
         let w = Int((hi.x - lo.x) / cell) + 2
         let h = Int((hi.y - lo.y) / cell) + 2
         var grid = [Float](repeating: 0, count: w * h)
-        for p in points {
-            let f = (p - lo) / cell - 0.5
-            let x0 = Int(f.x.rounded(.down))
-            let y0 = Int(f.y.rounded(.down))
-            let tx = Float(f.x - Double(x0))
-            let ty = Float(f.y - Double(y0))
-            grid[y0 * w + x0] += (1 - tx) * (1 - ty)
-            grid[y0 * w + x0 + 1] += tx * (1 - ty)
-            grid[(y0 + 1) * w + x0] += (1 - tx) * ty
-            grid[(y0 + 1) * w + x0 + 1] += tx * ty
-        }
+        for p in points { Bilinear.splat(&grid, width: w, at: (p - lo) / cell) }
         let sigma = max(bandwidth / cell, 0.5)
         let values = DensityRaster.gaussianBlur(
             grid, width: w, height: h, sigma: sigma, radius: Int((3 * sigma).rounded(.up)) + 1)
@@ -52,17 +42,7 @@ public struct MetricDensityGrid: Sendable {
 
     /// Density at a position (bilinear between cell centres).
     public func value(at p: SIMD2<Double>) -> Float {
-        let f = (p - origin) / cell - 0.5
-        let x0 = Int(f.x.rounded(.down))
-        let y0 = Int(f.y.rounded(.down))
-        guard x0 >= 0, y0 >= 0, x0 + 1 < width, y0 + 1 < height else { return 0 }
-        let tx = Float(f.x - Double(x0))
-        let ty = Float(f.y - Double(y0))
-        let a = values[y0 * width + x0]
-        let b = values[y0 * width + x0 + 1]
-        let c = values[(y0 + 1) * width + x0]
-        let d = values[(y0 + 1) * width + x0 + 1]
-        return (a * (1 - tx) + b * tx) * (1 - ty) + (c * (1 - tx) + d * tx) * ty
+        Bilinear.sample(values, width: width, height: height, at: (p - origin) / cell)
     }
 
     /// Polygons where the density is at least `level`.
