@@ -113,6 +113,14 @@ public final class SQLiteStatement {
             transientDestructor)
         guard rc == SQLITE_OK else { throw db.error("bind blob") }
     }
+
+    /// Binds bytes without copying them: the caller keeps `blob` valid until the statement is stepped
+    /// and reset (large column chunks: saves a copy of every byte written).
+    public func bindNoCopy(_ i: Int32, blob: UnsafeRawBufferPointer) throws {
+        let rc = sqlite3_bind_blob64(
+            stmt, i, blob.baseAddress ?? UnsafeRawPointer(bitPattern: 1), UInt64(blob.count), nil)
+        guard rc == SQLITE_OK else { throw db.error("bind blob") }
+    }
     public func bind(_ i: Int32, blob: [UInt8]) throws {
         try blob.withUnsafeBytes { try bind(i, blob: $0) }
     }

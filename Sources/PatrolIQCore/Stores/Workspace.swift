@@ -167,7 +167,7 @@ public final class WorkspaceWriter {
                 try insert.bind(1, chunk)
                 try insert.bind(2, name)
                 try insert.bind(3, part.count)
-                try insert.bind(4, blob: bytes)
+                try insert.bindNoCopy(4, blob: bytes)  // stepped and reset below, while `bytes` is alive
                 try insert.step()
                 insert.reset()
             }
