@@ -69,3 +69,86 @@ import Testing
         }
     }
 }
+
+/// A plain character-at-a-time RFC 4180 reader with the same conventions (CR, LF or CRLF end a record;
+/// text after a closing quote is kept; blank lines are skipped), to check the block reader against.
+func referenceCSV(_ bytes: [UInt8]) -> [[String]]? {
+    var records: [[String]] = []
+    var fields: [[UInt8]] = []
+    var field: [UInt8] = []
+    var i = 0
+    var inQuotes = false
+    var atFieldStart = true
+    var any = false
+    func endRecord() {
+        fields.append(field)
+        if !(fields.count == 1 && fields[0].isEmpty) {
+            records.append(fields.map { String(decoding: $0, as: UTF8.self) })
+        }
+        fields = []
+        field = []
+        atFieldStart = true
+        any = false
+    }
+    while i < bytes.count {
+        let c = bytes[i]
+        any = true
+        if inQuotes {
+            if c == 34 {
+                if i + 1 < bytes.count && bytes[i + 1] == 34 {
+                    field.append(34)
+                    i += 2
+                    continue
+                }
+                inQuotes = false
+            } else {
+                field.append(c)
+            }
+            i += 1
+            continue
+        }
+        if c == 34 && atFieldStart {
+            inQuotes = true
+            atFieldStart = false
+        } else if c == 44 {
+            fields.append(field)
+            field = []
+            atFieldStart = true
+        } else if c == 10 || c == 13 {
+            endRecord()
+            if c == 13 && i + 1 < bytes.count && bytes[i + 1] == 10 { i += 1 }
+        } else {
+            field.append(c)
+            atFieldStart = false
+        }
+        i += 1
+    }
+    if inQuotes { return nil }  // unterminated: the reader must throw
+    if any { endRecord() }
+    return records
+}
+
+@Suite struct CSVReaderPropertyTests {
+    let dir = TempDir()
+
+    /// Random inputs of quotes, commas, CR, LF and text read the same as the reference, whatever
+    /// the block size, and never crash; unterminated quotes are an error.
+    @Test(arguments: [1, 2, 3, 4] as [UInt64])
+    func randomInputsMatchTheReference(seed: UInt64) throws {
+        var rng = SeededRandom(seed: seed)
+        let alphabet: [UInt8] = Array("ab,\"\n\r é".utf8)
+        for n in 0..<150 {
+            let len = rng.below(120)
+            let bytes = (0..<len).map { _ in alphabet[rng.below(alphabet.count)] }
+            let p = dir.write("r\(seed)-\(n).csv", bytes: bytes)
+            let expected = referenceCSV(bytes)
+            for block in [1, 2, 5, 64, 1 << 20] {
+                if let expected {
+                    #expect(try readCSV(p, bufferSize: block) == expected, "input \(bytes), block \(block)")
+                } else {
+                    #expect(throws: InputError.self) { try readCSV(p, bufferSize: block) }
+                }
+            }
+        }
+    }
+}
