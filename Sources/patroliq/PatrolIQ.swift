@@ -10,7 +10,8 @@ struct PatrolIQ: ParsableCommand {
             "Crime-hotspot analysis: ingest incidents, cluster, render heatmap tiles, export GeoJSON, serve.",
         discussion: """
             Stages run in order and each reads the previous one's store:
-              generate → ingest → stats
+              generate → ingest → stats → cluster → tiles → export → serve
+            (runs and assignments read the cluster runs).
             Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input.
             """,
         subcommands: [
