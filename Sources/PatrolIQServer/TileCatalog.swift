@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import NIOCore
 import PatrolIQCore
 
@@ -6,6 +7,18 @@ import PatrolIQCore
 struct TileHit: Sendable {
     let data: ByteBuffer
     let etag: String
+    var headers: HTTPFields = [:]
+
+    /// The response headers of this tile: type, validator, caching, length, and CORS.
+    func withHeaders(maxAge: Int) -> TileHit {
+        var t = self
+        t.headers = [
+            .contentType: "image/png", .eTag: etag, .cacheControl: "public, max-age=\(maxAge)",
+            .contentLength: String(data.readableBytes), .accessControlAllowOrigin: "*",
+            .accessControlExposeHeaders: "ETag",
+        ]
+        return t
+    }
 }
 
 /// What the server knows about one MBTiles layer.

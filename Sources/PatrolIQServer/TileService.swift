@@ -72,7 +72,9 @@ final class TileService: Sendable {
             } else {
                 tile = info.tileSize >= 512 ? empty512 : empty256
             }
-            let t = tile!
+            // Headers are built once per cached tile; every hit reuses them.
+            let t = tile!.withHeaders(maxAge: config.tileMaxAge)
+            tile = t
             cache.withLock { c in
                 if c.bytes + t.data.readableBytes > Self.cacheBudget { c = (0, [:]) }
                 c.tiles[key] = t
@@ -80,15 +82,13 @@ final class TileService: Sendable {
             }
         }
         let t = tile!
-        var headers: HTTPFields = [
-            .contentType: "image/png", .eTag: t.etag, .cacheControl: "public, max-age=\(config.tileMaxAge)",
-        ]
         if let inm = request.headers[.ifNoneMatch], PatrolIQServer.matches(inm, t.etag) {
+            var headers = t.headers
             headers[.contentType] = nil
+            headers[.contentLength] = nil
             return Response(status: .notModified, headers: headers)
         }
-        headers[.contentLength] = String(t.data.readableBytes)
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: t.data))
+        return Response(status: .ok, headers: t.headers, body: .init(byteBuffer: t.data))
     }
 
     /// One fully transparent palette PNG per tile size, shared by every empty tile.
@@ -120,8 +120,10 @@ struct FastTileResponder<Next: HTTPResponder>: HTTPResponder where Next.Context 
         } catch let e as APIError {
             response = try e.response(from: request, context: context)
         }
-        response.headers[.accessControlAllowOrigin] = "*"
-        response.headers[.accessControlExposeHeaders] = "ETag"
+        if response.headers[.accessControlAllowOrigin] == nil {
+            response.headers[.accessControlAllowOrigin] = "*"
+            response.headers[.accessControlExposeHeaders] = "ETag"
+        }
         AccessLog.write(context.logger, request, status: Int(response.status.code), since: start)
         return response
     }
