@@ -53,27 +53,35 @@ function done(summary, latency, requests)
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, n, summary.requests))
 end
 LUA
-cat > nginx.conf <<NGINX
+# Two pairings: both logging every request (patroliq at info, nginx with a buffered access log), and
+# neither logging (patroliq at warning, nginx access_log off).
+nginx_conf() {
+  cat > nginx.conf <<NGINX
 worker_processes 2;
 pid $OUT/nginx.pid;
 error_log $OUT/nginx-error.log;
 events { worker_connections 1024; }
 http {
-  access_log off;
+  $1
   types { image/png png; }
   server { listen 127.0.0.1:$NGINX_PORT; root $OUT/static; location / { try_files \$uri =404; } }
 }
 NGINX
-../../../"$BIN" serve --workspace workspace.sqlite --tiles tiles --geojson geojson --port "$PORT" --log-level "${LOG_LEVEL:-info}" > serve.log 2>&1 &
-SERVER=$!
-nginx -c "$OUT/nginx.conf"
-trap 'kill $SERVER 2>/dev/null || true; nginx -c "$OUT/nginx.conf" -s stop 2>/dev/null || true' EXIT
-sleep 1
+}
 run() { wrk -t2 -c64 -d"${DURATION}s" --latency -s mix.lua "$1" | grep RESULT; }
-ours=$(run "http://127.0.0.1:$PORT")
-theirs=$(run "http://127.0.0.1:$NGINX_PORT")
-rss=$(ps -o rss= -p $SERVER)
-kill -0 $SERVER && alive=yes || alive=no
-echo "patroliq serve (log ${LOG_LEVEL:-info}): $ours, RSS $((rss / 1024)) MiB, still running: $alive"
-echo "nginx (static files):     $theirs"
-python3 -c "import re,sys; a=float(re.search('rps=(\d+)', sys.argv[1]).group(1)); b=float(re.search('rps=(\d+)', sys.argv[2]).group(1)); print(f'ratio patroliq / nginx requests/s: {a/b:.2f}')" "$ours" "$theirs"
+trap 'kill $SERVER 2>/dev/null || true; nginx -c "$OUT/nginx.conf" -s stop 2>/dev/null || true' EXIT
+for mode in "info|access_log $OUT/access.log combined buffer=64k flush=1s;" "warning|access_log off;"; do
+  level=${mode%%|*}; log=${mode#*|}
+  ../../../"$BIN" serve --workspace workspace.sqlite --tiles tiles --geojson geojson --port "$PORT" --log-level "$level" > serve.log 2>&1 &
+  SERVER=$!
+  nginx_conf "$log"; nginx -c "$OUT/nginx.conf"
+  sleep 1
+  ours=$(run "http://127.0.0.1:$PORT")
+  theirs=$(run "http://127.0.0.1:$NGINX_PORT")
+  rss=$(ps -o rss= -p $SERVER)
+  kill -0 $SERVER && alive=yes || alive=no
+  kill $SERVER; wait $SERVER 2>/dev/null; nginx -c "$OUT/nginx.conf" -s stop; sleep 1; rm -f access.log
+  echo "patroliq serve (log $level): $ours, RSS $((rss / 1024)) MiB, still running after the run: $alive"
+  echo "nginx ($log):     $theirs"
+  python3 -c "import re,sys; a=float(re.search('rps=(\d+)', sys.argv[1]).group(1)); b=float(re.search('rps=(\d+)', sys.argv[2]).group(1)); print(f'ratio patroliq / nginx requests/s: {a/b:.2f}')" "$ours" "$theirs"
+done

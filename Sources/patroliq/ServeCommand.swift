@@ -52,6 +52,7 @@ struct Serve: ParsableCommand {
             Data(
                 "serving http://\(host):\(port)/ (workspace \(workspace), tiles \(tiles)/, geojson \(geojson)/, web \(web)/)\n"
                     .utf8))
+        LoggingSystem.bootstrap { BufferedLogHandler(label: $0) }
         var logger = Logger(label: "patroliq")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let app = PatrolIQServer.application(c, logger: logger)
@@ -62,6 +63,7 @@ struct Serve: ParsableCommand {
             done.signal()
         }
         done.wait()
+        BufferedLogHandler.flush()
         if let e = failure.value { PatrolIQ.fail("server: \(e)", code: 1) }
     }
 }
