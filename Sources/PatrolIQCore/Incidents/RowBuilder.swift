@@ -6,8 +6,7 @@ struct RowBuilder {
     let options: IngestOptions
 
     // Column indices, −1 when the field is not in the file.
-    let iID, iCase, iBlock, iIUCR, iType, iDesc, iLocDesc, iArrest, iDomestic: Int
-    let iBeat, iDistrict, iWard, iCommunity, iFBI: Int
+    let iID, iCase, iBlock, iIUCR, iType, iDesc, iLocDesc, iFBI: Int
 
     var blocks = ByteDictionary(capacity: 1 << 14)
     var iucrs = ByteDictionary()
@@ -31,12 +30,6 @@ struct RowBuilder {
         iType = ix(.type)
         iDesc = ix(.description)
         iLocDesc = ix(.locationDescription)
-        iArrest = ix(.arrest)
-        iDomestic = ix(.domestic)
-        iBeat = ix(.beat)
-        iDistrict = ix(.district)
-        iWard = ix(.ward)
-        iCommunity = ix(.communityArea)
         iFBI = ix(.fbiCode)
     }
 
@@ -58,21 +51,6 @@ struct RowBuilder {
         i >= 0 ? ByteParsing.trim(r.field(i)) : Self.empty
     }
 
-    @inline(__always)
-    private static func intOrMissing(_ f: UnsafeBufferPointer<UInt8>) -> Int32 {
-        guard let v = ByteParsing.int(f), v >= Int64(Int32.min), v <= Int64(Int32.max) else {
-            return -1
-        }
-        return Int32(v)
-    }
-
-    @inline(__always)
-    private static func flag(_ f: UnsafeBufferPointer<UInt8>) -> Int8 {
-        guard let b = ByteParsing.bool(f) else { return -1 }
-        return b ? 1 : 0
-    }
-
-    /// Appends record `r` of `batch` (already checked by `RowPreparer`) to `t`, or records in `report`
     /// why not.
     mutating func add(
         _ batch: CSVBatch, _ ri: Int, to t: inout IncidentTable, report: inout QualityReport
@@ -121,12 +99,14 @@ struct RowBuilder {
         t.locationDescription.append(locations.intern(field(r, iLocDesc)).code)
         let fbi = fbiCodes.intern(field(r, iFBI)).code
         t.fbiCode.append(fbi)
-        t.arrest.append(Self.flag(field(r, iArrest)))
-        t.domestic.append(Self.flag(field(r, iDomestic)))
-        t.beat.append(Self.intOrMissing(field(r, iBeat)))
-        t.district.append(Self.intOrMissing(field(r, iDistrict)))
-        t.ward.append(Self.intOrMissing(field(r, iWard)))
-        t.communityArea.append(Self.intOrMissing(field(r, iCommunity)))
+        let flags = batch.prepared.flags[ri]
+        t.arrest.append(flags.x)
+        t.domestic.append(flags.y)
+        let areas = batch.prepared.areas[ri]
+        t.beat.append(areas.x)
+        t.district.append(areas.y)
+        t.ward.append(areas.z)
+        t.communityArea.append(areas.w)
         t.latitude.append(batch.prepared.lat[ri])
         t.longitude.append(batch.prepared.lon[ri])
         let p = batch.prepared.xy[ri]

@@ -9,8 +9,14 @@ struct PreparedRows {
     var xy: [SIMD2<Double>] = []
     var features: [TimeFeatures] = []
     var cell: [Int32] = []
+    /// Beat, district, ward, community area (−1 when missing).
+    var areas: [SIMD4<Int32>] = []
+    /// Arrest, domestic (1, 0, −1 unknown).
+    var flags: [SIMD2<Int8>] = []
 
     mutating func clear() {
+        areas.removeAll(keepingCapacity: true)
+        flags.removeAll(keepingCapacity: true)
         reject.removeAll(keepingCapacity: true)
         time.removeAll(keepingCapacity: true)
         lat.removeAll(keepingCapacity: true)
@@ -27,6 +33,7 @@ struct RowPreparer {
     let iTime: Int
     let iLat: Int
     let iLon: Int
+    let iBeat, iDistrict, iWard, iCommunity, iArrest, iDomestic: Int
     let extent: GeoBounds
     let projection: LocalProjection
     let grid: SquareGrid
@@ -42,6 +49,12 @@ struct RowPreparer {
         iTime = mapping.index[.time] ?? 0
         iLat = mapping.index[.latitude] ?? 0
         iLon = mapping.index[.longitude] ?? 0
+        iBeat = mapping.index[.beat] ?? -1
+        iDistrict = mapping.index[.district] ?? -1
+        iWard = mapping.index[.ward] ?? -1
+        iCommunity = mapping.index[.communityArea] ?? -1
+        iArrest = mapping.index[.arrest] ?? -1
+        iDomestic = mapping.index[.domestic] ?? -1
         self.extent = extent
         self.projection = projection
         self.grid = grid
@@ -76,13 +89,33 @@ struct RowPreparer {
                 p.xy.append(xy)
                 p.features.append(TimeFeatures(time))
                 p.cell.append(grid.cell(xy))
+                p.areas.append(
+                    SIMD4(area(rec, iBeat), area(rec, iDistrict), area(rec, iWard), area(rec, iCommunity)))
+                p.flags.append(SIMD2(flag(rec, iArrest), flag(rec, iDomestic)))
             } else {
                 p.xy.append(.zero)
                 p.features.append(TimeFeatures(0))
                 p.cell.append(-1)
+                p.areas.append(SIMD4(repeating: -1))
+                p.flags.append(SIMD2(repeating: -1))
             }
         }
         batch.prepared = p
+    }
+
+    /// An integer area code, −1 when the column is absent, empty or not a number.
+    @inline(__always)
+    private func area(_ r: CSVRecord, _ i: Int) -> Int32 {
+        guard i >= 0, let v = ByteParsing.int(r.field(i)), v >= Int64(Int32.min), v <= Int64(Int32.max) else {
+            return -1
+        }
+        return Int32(v)
+    }
+
+    @inline(__always)
+    private func flag(_ r: CSVRecord, _ i: Int) -> Int8 {
+        guard i >= 0, let b = ByteParsing.bool(r.field(i)) else { return -1 }
+        return b ? 1 : 0
     }
 
     @inline(__always)
