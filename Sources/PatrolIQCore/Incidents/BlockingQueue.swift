@@ -67,3 +67,9 @@ final class Worker: @unchecked Sendable {
     }
     func join() { done.wait() }
 }
+
+/// Hands a non-Sendable value to exactly one other thread at a time (pipeline stages own it in turn).
+public final class Unchecked<T>: @unchecked Sendable {
+    public var value: T
+    public init(_ v: T) { value = v }
+}

@@ -260,9 +260,3 @@ struct Fingerprint {
         return String(repeating: "0", count: 16 - s.count) + s
     }
 }
-
-/// Hands a non-Sendable value to exactly one other thread at a time (pipeline stages own it in turn).
-public final class Unchecked<T>: @unchecked Sendable {
-    public var value: T
-    public init(_ v: T) { value = v }
-}
