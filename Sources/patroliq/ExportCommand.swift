@@ -7,8 +7,8 @@ struct Export: ParsableCommand {
         abstract: "Export a run as RFC 7946 GeoJSON: cluster shapes, dense zones, hotspot contours, centroids.",
         discussion: """
             Files in --out: centroids.geojson, clusters_kmeans.geojson, clusters_ward.geojson,
-            dense_zones.geojson, hotspots.geojson and temporal.json. Each file is written under a temporary
-            name and renamed when complete.
+            dense_zones.geojson, hotspots.geojson and temporal.json; with --gpkg also one GeoPackage holding
+            every layer. Each file is written under a temporary name and renamed when complete.
             """)
 
     @OptionGroup var ws: WorkspaceOptions
@@ -19,6 +19,8 @@ struct Export: ParsableCommand {
     @Option(help: "Hotspot levels: shares of the occupied area, densest first (comma separated).")
     var levels: String = "0.01,0.05,0.10"
     @Option(help: "Share of a cluster's incidents its polygon holds.") var clusterShare: Double = 0.9
+    @Option(help: "Also write all layers into one GeoPackage file (e.g. geojson/patroliq.gpkg) for QGIS.")
+    var gpkg: String?
 
     func parsedLevels() throws -> [Double] {
         let v = levels.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
@@ -45,6 +47,7 @@ struct Export: ParsableCommand {
         o.cell = cell
         o.levels = try parsedLevels()
         o.clusterShare = clusterShare
+        o.geopackage = gpkg
         let w = try Workspace(path: ws.workspace)
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDir), !isDir.boolValue {

@@ -180,3 +180,44 @@ import Testing
         #expect(throws: InputError.self) { try GeoJSONWriter(path: dir.file("missing/dir/y.geojson"), name: "y") }
     }
 }
+
+@Suite struct GeoPackageTests {
+    let dir = TempDir()
+
+    @Test func layersTablesAndGeometryEncoding() throws {
+        let path = dir.file("x.gpkg")
+        let g = try GeoPackageWriter(path: path)
+        let square: Ring = [SIMD2(0, 0), SIMD2(1, 0), SIMD2(1, 1), SIMD2(0, 1), SIMD2(0, 0)]
+        try g.add(
+            layer: "zones", geometry: .multiPolygon([Polygon(exterior: square)]),
+            properties: [
+                ("count", .int(3)), ("share", .number(0.5)), ("top_types", .array([.string("THEFT")])),
+            ])
+        try g.add(layer: "points", geometry: .point(SIMD2(-87.6, 41.8)), properties: [("name", .string("a"))])
+        #expect(!FileManager.default.fileExists(atPath: path))
+        try g.commit()
+        let db = try SQLiteDatabase(path: path, readOnly: true)
+        let app = try db.prepare("PRAGMA application_id")
+        #expect(try app.step() && app.int64(0) == 0x4750_4B47)
+        let contents = try db.prepare(
+            "SELECT table_name, data_type, srs_id, min_x, max_y FROM gpkg_contents ORDER BY table_name")
+        var rows: [[String]] = []
+        while try contents.step() {
+            rows.append([
+                contents.string(0), contents.string(1), String(contents.int(2)), String(contents.double(3)),
+                String(contents.double(4)),
+            ])
+        }
+        #expect(
+            rows == [["points", "features", "4326", "-87.6", "41.8"], ["zones", "features", "4326", "0.0", "1.0"]])
+        let s = try db.prepare("SELECT geom, count, share, top_types FROM zones")
+        #expect(try s.step())
+        let blob = s.blob(0)
+        // "GP", version 0, little-endian with an xy envelope, SRS 4326, envelope, then WKB MultiPolygon (6).
+        #expect(Array(blob.prefix(4)) == [0x47, 0x50, 0, 3])
+        #expect(blob[4..<8].withUnsafeBytes { $0.loadUnaligned(as: Int32.self) } == 4326)
+        let wkb = Array(blob[40...])
+        #expect(wkb[0] == 1 && wkb[1..<5].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) } == 6)
+        #expect(s.int(1) == 3 && s.double(2) == 0.5 && s.string(3) == "[\"THEFT\"]")
+    }
+}

@@ -59,11 +59,12 @@ expect 2 "no run 9" -- "$BIN" export --workspace "$T/ws.sqlite" --run 9 --out "$
 expect 2 "levels must be shares" -- "$BIN" export --workspace "$T/ws.sqlite" --levels 5 --out "$T/gj"
 touch "$T/afile"
 expect 2 "exists and is not a directory" -- "$BIN" export --workspace "$T/ws.sqlite" --out "$T/afile"
-expect 0 "exported run 1" -- "$BIN" export --workspace "$T/ws.sqlite" --out "$T/gj"
+expect 0 "wrote .*patroliq.gpkg: [0-9]+ features" -- "$BIN" export --workspace "$T/ws.sqlite" --out "$T/gj" --gpkg "$T/gj/patroliq.gpkg"
 "$BIN" ingest "$T/d.csv" --workspace "$T/fresh.sqlite" > /dev/null
 expect 2 "no cluster runs" -- "$BIN" export --workspace "$T/fresh.sqlite" --out "$T/gj2"
 if command -v ogrinfo > /dev/null; then
   for f in "$T"/gj/*.geojson; do expect 0 "Feature Count: [0-9]+" -- ogrinfo -al -so "$f"; done
+  expect 0 "centroids \(Point\)" -- ogrinfo -so "$T/gj/patroliq.gpkg"
 fi
 
 expect 2 "port must be within" -- "$BIN" serve --port 0

@@ -11,6 +11,8 @@ public struct ExportOptions: Sendable {
     public var levels: [Double] = [0.01, 0.05, 0.10]
     /// Share of a cluster's incidents its polygon holds (highest-density region).
     public var clusterShare = 0.9
+    /// Also write every layer into this GeoPackage file.
+    public var geopackage: String?
     public init() {}
 }
 
@@ -37,9 +39,10 @@ public enum GeoJSONExport {
         var files: [ExportedFile] = []
         let dir = o.directory
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let gpkg = try o.geopackage.map { try GeoPackageWriter(path: $0) }
 
         // Centroids of every algorithm's clusters, with their statistics.
-        let centroids = try GeoJSONWriter(path: dir + "/centroids.geojson", name: "centroids")
+        let centroids = try LayerWriter(directory: dir, name: "centroids", gpkg: gpkg)
         for algo in summaries.keys.sorted() {
             for s in summaries[algo]! {
                 try centroids.add(
@@ -53,7 +56,7 @@ public enum GeoJSONExport {
         // Cluster shapes: the region holding `clusterShare` of each cluster's incidents.
         for algo in ["kmeans", "ward"] {
             guard let l = labels[algo], let sums = summaries[algo] else { continue }
-            let out = try GeoJSONWriter(path: dir + "/clusters_\(algo).geojson", name: "clusters_\(algo)")
+            let out = try LayerWriter(directory: dir, name: "clusters_\(algo)", gpkg: gpkg)
             var members = [[SIMD2<Double>]](repeating: [], count: sums.count)
             for (i, c) in l.enumerated() where c >= 0 && Int(c) < members.count { members[Int(c)].append(points[i]) }
             for s in sums {
@@ -79,7 +82,7 @@ public enum GeoJSONExport {
         // DBSCAN dense zones: a concave outline of each zone's incidents, with holes where it is empty.
         if let l = labels["dbscan"] {
             let eps = Double(run.params["dbscan.eps_m"] ?? "") ?? 150
-            let out = try GeoJSONWriter(path: dir + "/dense_zones.geojson", name: "dense_zones")
+            let out = try LayerWriter(directory: dir, name: "dense_zones", gpkg: gpkg)
             let sums = summaries["dbscan"] ?? []
             var members = [[SIMD2<Double>]](repeating: [], count: sums.count)
             for (i, c) in l.enumerated() where c >= 0 && Int(c) < members.count { members[Int(c)].append(points[i]) }
@@ -104,7 +107,7 @@ public enum GeoJSONExport {
         // Hotspot contours over all incidents.
         let grid = MetricDensityGrid.build(points: points, cell: o.cell, bandwidth: o.bandwidth)
         let values = points.map { grid.value(at: $0) }
-        let out = try GeoJSONWriter(path: dir + "/hotspots.geojson", name: "hotspots")
+        let out = try LayerWriter(directory: dir, name: "hotspots", gpkg: gpkg)
         let cellKm2 = grid.cell * grid.cell / 1e6
         for share in o.levels.sorted() {
             let level = grid.levelOfTopCells(share)
@@ -142,6 +145,11 @@ public enum GeoJSONExport {
         }
         try out.finish()
         files.append(ExportedFile(path: out.path, features: out.count))
+
+        if let gpkg {
+            try gpkg.commit()
+            files.append(ExportedFile(path: gpkg.path, features: gpkg.layerCounts.values.reduce(0, +)))
+        }
 
         // Temporal patterns, high-risk slots and type profiles for the dashboard.
         if let data = try store.artifact(run: run.id, name: "temporal") {
