@@ -217,19 +217,7 @@ public struct KMeans: Sendable {
                             nonisolated(unsafe) let (L, U, Lo) = (lpb, upb, lob)
                             parallelRanges(n, parts: parts) { range, _ in
                                 for i in range {
-                                    var b1 = Double.infinity
-                                    var b2 = Double.infinity
-                                    var a = 0
-                                    for j in 0..<k {
-                                        let dd = squaredDistance(xp.baseAddress!, i, cp.baseAddress!, j, d)
-                                        if dd < b1 {
-                                            b2 = b1
-                                            b1 = dd
-                                            a = j
-                                        } else if dd < b2 {
-                                            b2 = dd
-                                        }
-                                    }
+                                    let (a, b1, b2) = nearestTwo(xp.baseAddress!, i, cp.baseAddress!, k, d)
                                     L[i] = Int32(a)
                                     U[i] = b1.squareRoot()
                                     Lo[i] = b2.squareRoot()
@@ -355,19 +343,8 @@ public struct KMeans: Sendable {
                                             U[i] = squaredDistance(xp.baseAddress!, i, cp.baseAddress!, a, d)
                                                 .squareRoot()
                                             if U[i] <= m { continue }
-                                            var b1 = Double.infinity
-                                            var b2 = Double.infinity
-                                            var best = a
-                                            for j in 0..<k {
-                                                let dd = squaredDistance(xp.baseAddress!, i, cp.baseAddress!, j, d)
-                                                if dd < b1 {
-                                                    b2 = b1
-                                                    b1 = dd
-                                                    best = j
-                                                } else if dd < b2 {
-                                                    b2 = dd
-                                                }
-                                            }
+                                            let (best, b1, b2) = nearestTwo(
+                                                xp.baseAddress!, i, cp.baseAddress!, k, d)
                                             if best != a {
                                                 changed += 1
                                                 L[i] = Int32(best)
@@ -395,6 +372,28 @@ public struct KMeans: Sendable {
         return KMeansResult(
             centers: centers, labels: labels, inertia: inertia, iterations: iterations,
             converged: converged)
+    }
+
+    /// The nearest centre of row `i` (ties go to the lower index) with the squared distances to the
+    /// nearest and second-nearest centres: Hamerly's upper and lower bounds start from these.
+    @inline(__always)
+    static func nearestTwo(
+        _ x: UnsafePointer<Double>, _ i: Int, _ c: UnsafePointer<Double>, _ k: Int, _ d: Int
+    ) -> (Int, Double, Double) {
+        var b1 = Double.infinity
+        var b2 = Double.infinity
+        var best = 0
+        for j in 0..<k {
+            let dd = squaredDistance(x, i, c, j, d)
+            if dd < b1 {
+                b2 = b1
+                b1 = dd
+                best = j
+            } else if dd < b2 {
+                b2 = dd
+            }
+        }
+        return (best, b1, b2)
     }
 
     /// Index of the nearest centre of every row (ties go to the lower index).
