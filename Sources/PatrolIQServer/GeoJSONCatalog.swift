@@ -36,7 +36,7 @@ final class GeoJSONCatalog: Sendable {
         if let e = cache.withLock({ $0[path] }), e.stamp == stamp { return e }
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let bytes = [UInt8](data)
-        let e = Entry(stamp: stamp, bytes: bytes, gzip: Gzip.compress(bytes), etag: "\"\(ETag.digest(bytes))\"")
+        let e = Entry(stamp: stamp, bytes: bytes, gzip: Gzip.compress(bytes), etag: "\"\(ContentDigest.of(bytes))\"")
         cache.withLock { $0[path] = e }
         return e
     }

@@ -47,12 +47,12 @@ final class TileCatalog: Sendable {
         let checked = Locked<ContinuousClock.Instant>(.now)
         let info: LayerInfo
         let path: String
-        private let pool = Locked<[TileReader]>([])
+        private let pool = Locked<[MBTilesReader]>([])
 
         init(path: String, name: String, stamp: FileStamp) throws {
             self.path = path
             self.stamp = stamp
-            let r = try TileReader(path: path)
+            let r = try MBTilesReader(path: path)
             let m = try r.metadata()
             let b = m["bounds"].flatMap { GeoBounds(parsing: $0) }
             let c = m["center"]?.split(separator: ",").compactMap { Double($0) }
@@ -62,8 +62,8 @@ final class TileCatalog: Sendable {
             pool.withLock { $0.append(r) }
         }
 
-        func withReader<R>(_ body: (TileReader) throws -> R) throws -> R {
-            let r = try pool.withLock { $0.popLast() } ?? TileReader(path: path)
+        func withReader<R>(_ body: (MBTilesReader) throws -> R) throws -> R {
+            let r = try pool.withLock { $0.popLast() } ?? MBTilesReader(path: path)
             defer { pool.withLock { if $0.count < 8 { $0.append(r) } } }
             return try body(r)
         }
@@ -116,49 +116,5 @@ final class TileCatalog: Sendable {
         return files.filter { $0.hasSuffix(".mbtiles") && !$0.contains("@2x") }.sorted().compactMap {
             store(String($0.dropLast(".mbtiles".count)))?.info
         }
-    }
-}
-
-/// A read-only MBTiles connection that also returns a content id for ETags.
-final class TileReader {
-    let db: SQLiteDatabase
-    let query: SQLiteStatement
-    let hasIDs: Bool
-
-    init(path: String) throws {
-        db = try SQLiteDatabase(path: path, readOnly: true)
-        hasIDs = try db.tableExists("map") && db.tableExists("images")
-        query = try db.prepare(
-            hasIDs
-                ? "SELECT images.tile_data, images.tile_id FROM map JOIN images ON images.tile_id = map.tile_id WHERE map.zoom_level = ? AND map.tile_column = ? AND map.tile_row = ?"
-                : "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?")
-    }
-
-    func metadata() throws -> [String: String] {
-        let s = try db.prepare("SELECT name, value FROM metadata")
-        var out: [String: String] = [:]
-        while try s.step() { out[s.string(0)] = s.string(1) }
-        return out
-    }
-
-    /// The tile at XYZ (z, x, y).
-    func tile(z: Int, x: Int, y: Int) throws -> TileHit? {
-        query.reset()
-        defer { query.reset() }
-        try query.bind(1, z)
-        try query.bind(2, x)
-        try query.bind(3, WebMercator.tmsRow(y, zoom: z))
-        guard try query.step() else { return nil }
-        let data = query.blob(0)
-        let id = hasIDs ? query.string(1) : ETag.digest(data)
-        return TileHit(data: ByteBuffer(bytes: data), etag: "\"\(id)\"")
-    }
-}
-
-enum ETag {
-    static func digest(_ b: [UInt8]) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for c in b { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
-        return String(h, radix: 16) + "-" + String(b.count)
     }
 }

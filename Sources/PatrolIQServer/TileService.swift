@@ -65,8 +65,8 @@ final class TileService: Sendable {
                     throw APIError.notFound("tile \(z)/\(x)/\(y) is outside the bounds of '\(name)'")
                 }
             }
-            if let hit = try store.withReader({ try $0.tile(z: z, x: x, y: y) }) {
-                tile = hit
+            if let hit = try store.withReader({ try $0.tileWithID(z: z, x: x, y: y) }) {
+                tile = TileHit(data: ByteBuffer(bytes: hit.data), etag: "\"\(hit.id)\"")
             } else if config.emptyTile == .noContent {
                 return Response(status: .noContent, headers: [.cacheControl: "public, max-age=\(config.tileMaxAge)"])
             } else {

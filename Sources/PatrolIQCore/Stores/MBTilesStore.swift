@@ -1,5 +1,15 @@
 import Foundation
 
+/// A content id: FNV-1a 64 and length. Identical tiles share it in MBTiles, and the server uses it
+/// as the strong ETag of tiles and GeoJSON files.
+public enum ContentDigest {
+    public static func of(_ b: [UInt8]) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for c in b { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
+        return String(h, radix: 16) + "-" + String(b.count)
+    }
+}
+
 /// An MBTiles 1.3 store: `metadata`, and tiles in TMS row order through the `map` / `images` tables
 /// (identical tiles share one image) with the standard `tiles` view over them.
 public final class MBTilesWriter {
@@ -51,7 +61,7 @@ public final class MBTilesWriter {
 
     /// Adds the tile at XYZ address (z, x, y); it is stored at TMS row 2^z − 1 − y.
     public func add(z: Int, x: Int, y: Int, png: [UInt8]) throws {
-        let id = Self.digest(png)
+        let id = ContentDigest.of(png)
         if images[id] == nil {
             try insertImage.bind(1, id)
             try insertImage.bind(2, blob: png)
@@ -68,13 +78,6 @@ public final class MBTilesWriter {
         try insertMap.step()
         insertMap.reset()
         tileCount += 1
-    }
-
-    /// A content id: 64-bit hash and length (tiles of equal bytes share it).
-    static func digest(_ b: [UInt8]) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for c in b { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
-        return String(h, radix: 16) + "-" + String(b.count)
     }
 
     /// Writes metadata, finishes the file and renames it over `finalPath`.
@@ -104,6 +107,8 @@ public final class MBTilesReader {
     public let path: String
     let db: SQLiteDatabase
     private let get: SQLiteStatement
+    /// Stores written by `MBTilesWriter` (map + images) carry a content id per tile.
+    private let hasIDs: Bool
 
     public init(path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw InputError(file: path, "no such MBTiles file") }
@@ -112,7 +117,11 @@ public final class MBTilesReader {
         guard try db.tableExists("metadata"), try db.tableExists("tiles") else {
             throw InputError(file: path, "not an MBTiles file (no metadata or tiles table)")
         }
-        get = try db.prepare("SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?")
+        hasIDs = try db.tableExists("map") && db.tableExists("images")
+        get = try db.prepare(
+            hasIDs
+                ? "SELECT images.tile_data, images.tile_id FROM map JOIN images ON images.tile_id = map.tile_id WHERE map.zoom_level = ? AND map.tile_column = ? AND map.tile_row = ?"
+                : "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?")
     }
 
     public func metadata() throws -> [String: String] {
@@ -123,14 +132,19 @@ public final class MBTilesReader {
     }
 
     /// The tile at XYZ (z, x, y), or nil.
-    public func tile(z: Int, x: Int, y: Int) throws -> [UInt8]? {
+    public func tile(z: Int, x: Int, y: Int) throws -> [UInt8]? { try tileWithID(z: z, x: x, y: y)?.data }
+
+    /// The tile at XYZ (z, x, y) with its content id (stored, or computed for other writers' stores).
+    public func tileWithID(z: Int, x: Int, y: Int) throws -> (data: [UInt8], id: String)? {
         guard z >= 0, z <= 30, y >= 0, y < (1 << z) else { return nil }
         get.reset()
         try get.bind(1, z)
         try get.bind(2, x)
         try get.bind(3, WebMercator.tmsRow(y, zoom: z))
         defer { get.reset() }
-        return try get.step() ? get.blob(0) : nil
+        guard try get.step() else { return nil }
+        let data = get.blob(0)
+        return (data, hasIDs ? get.string(1) : ContentDigest.of(data))
     }
 
     /// Every tile as XYZ addresses, in zoom, column, row order.
