@@ -21,7 +21,9 @@ public final class ByteSource {
             throw InputError(file: path, "cannot open: \(String(cString: strerror(errno)))")
         }
         file = f
-        gzbuffer(f, 1 << 20)
+        // Smaller than half of a 1 MiB block read, so zlib reads plain files straight into the caller's
+        // buffer instead of copying them through its own.
+        gzbuffer(f, 1 << 18)
         let attrs = try? FileManager.default.attributesOfItem(atPath: path)
         fileSize = (attrs?[.size] as? NSNumber)?.intValue ?? 0
     }

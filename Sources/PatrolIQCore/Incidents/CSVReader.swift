@@ -14,8 +14,8 @@ public final class CSVBatch: @unchecked Sendable {
     var fieldIndex: [Int] = [0]
     /// 1-based physical line on which record r starts.
     var lines: [Int] = []
-    /// Filled by `RowPreparer` during ingest.
-    var prepared = PreparedRows()
+    /// Per-record values filled by the ingest pipeline's stages.
+    let columns = BatchColumns()
 
     public init(capacity: Int = 1 << 20) {
         self.capacity = max(capacity, 16)

@@ -68,14 +68,14 @@ public enum Ingest {
         let grid = SquareGrid(bounds: extent, projection: projection, cellSize: options.cellSize)
         let writer = try Workspace.create(at: workspace)
 
-        // Three stages on their own threads: read and split CSV → validate and derive → write chunks.
+        // Three stages: read, split and check CSV (thread) → filter, de-duplicate and intern (thread) →
+        // assemble column chunks and write them (this thread). Batches carry every stage's results.
         let batches = BlockingQueue<CSVBatch>(limit: 4)
-        let tables = BlockingQueue<IncidentTable>(limit: 2)
-        // Buffers go back to the stage that fills them: recycled pages cost no page faults.
-        let freeBatches = BlockingQueue<CSVBatch>(limit: 8)
-        for _ in 0..<5 { freeBatches.push(CSVBatch(capacity: 1 << 21)) }
+        let built = BlockingQueue<CSVBatch>(limit: 4)
+        // Batches go back to the reading stage: recycled pages cost no page faults.
+        let freeBatches = BlockingQueue<CSVBatch>(limit: 16)
+        for _ in 0..<7 { freeBatches.push(CSVBatch(capacity: 1 << 21)) }
         let first = Unchecked<CSVBatch?>(firstBatch)
-        let freeTables = BlockingQueue<IncidentTable>(limit: 4)
         let readerBox = Unchecked(reader)
         let preparer = Unchecked(
             RowPreparer(
@@ -95,7 +95,6 @@ public enum Ingest {
                         guard try readerBox.value.read(into: f) else { break }
                         b = f
                     }
-                    preparer.value.prepare(b)
                     rows += b.count
                     progress?(rows, readerBox.value.progressOffset, readerBox.value.fileSize)
                     guard batches.push(b) else { break }
@@ -105,44 +104,21 @@ public enum Ingest {
                 batches.close(error: error)
             }
         }
-        let built = Unchecked<(RowBuilder, QualityReport)?>(nil)
+        let builderResult = Unchecked<(RowBuilder, QualityReport)?>(nil)
         let initialReport = report
         let buildStage = Worker("ingest-build") {
             var builder = RowBuilder(mapping: mapping, options: options)
             var report = initialReport
-            defer { freeBatches.close() }
-            var table = IncidentTable(reserving: Workspace.chunkRows)
-            let recent = options.recent
-            let compactAt = recent.map { max($0 * 2, Workspace.chunkRows) } ?? Workspace.chunkRows
             do {
                 while let batch = try batches.pop() {
-                    for r in 0..<batch.count {
-                        report.rowsRead += 1
-                        builder.add(batch, r, to: &table, report: &report)
-                        guard table.count >= compactAt else { continue }
-                        if let n = recent {
-                            let keep = mostRecent(table, n)
-                            report.exclude(.notRecent, line: 0, count: table.count - keep.count)
-                            table = table.select(keep)
-                        } else {
-                            guard tables.push(table) else { return }
-                            table = freeTables.tryPop() ?? IncidentTable(reserving: Workspace.chunkRows)
-                        }
-                    }
-                    freeBatches.push(batch)
+                    preparer.value.prepare(batch)
+                    builder.build(batch, report: &report)
+                    guard built.push(batch) else { return }
                 }
-                if let n = recent {
-                    var keep = mostRecent(table, n)
-                    report.exclude(.notRecent, line: 0, count: table.count - keep.count)
-                    // Store the sample in time order.
-                    keep.sort { (table.time[$0], table.line[$0]) < (table.time[$1], table.line[$1]) }
-                    table = table.select(keep)
-                }
-                tables.push(table)
-                built.value = (builder, report)
-                tables.close()
+                builderResult.value = (builder, report)
+                built.close()
             } catch {
-                tables.close(error: error)
+                built.close(error: error)
             }
         }
 
@@ -150,31 +126,63 @@ public enum Ingest {
         var kept = 0
         var tmin = Int64.max
         var tmax = Int64.min
+        var notRecent = 0
+        func write(_ t: IncidentTable) throws {
+            fingerprint.add(t)
+            kept += t.count
+            if let a = t.time.min() { tmin = min(tmin, a) }
+            if let b = t.time.max() { tmax = max(tmax, b) }
+            try writer.write(t)
+        }
         do {
-            while let t = try tables.pop() {
-                fingerprint.add(t)
-                kept += t.count
-                if let a = t.time.min() { tmin = min(tmin, a) }
-                if let b = t.time.max() { tmax = max(tmax, b) }
-                try writer.write(t)
-                var used = t
-                used.removeAll()
-                freeTables.push(used)
+            var assembler = TableAssembler(mapping: mapping)
+            var table = IncidentTable(reserving: Workspace.chunkRows)
+            let recent = options.recent
+            // With --recent, the table holds up to twice the sample before it is cut back to the newest.
+            let compactAt = recent.map { max($0 * 2, Workspace.chunkRows) }
+            while let batch = try built.pop() {
+                let keptRows = batch.columns.kept.count
+                var k = 0
+                while k < keptRows {
+                    let end = compactAt == nil ? min(keptRows, k + Workspace.chunkRows - table.count) : keptRows
+                    assembler.append(batch, kept: k..<end, to: &table)
+                    k = end
+                    if let n = recent, let limit = compactAt {
+                        guard table.count >= limit else { continue }
+                        let keep = mostRecent(table, n)
+                        notRecent += table.count - keep.count
+                        table = table.select(keep)
+                    } else if table.count >= Workspace.chunkRows {
+                        try write(table)
+                        table.removeAll()
+                    }
+                }
+                freeBatches.push(batch)
             }
+            if let n = recent {
+                var keep = mostRecent(table, n)
+                notRecent += table.count - keep.count
+                // Store the sample in time order.
+                keep.sort { (table.time[$0], table.line[$0]) < (table.time[$1], table.line[$1]) }
+                table = table.select(keep)
+            }
+            try write(table)
         } catch {
-            tables.close()
+            built.close()
             batches.close()
             freeBatches.close()
             buildStage.join()
             readStage.join()
             throw error
         }
+        freeBatches.close()
         buildStage.join()
         readStage.join()
-        guard let (builder, finalReport) = built.value else {
+        guard let (builder, finalReport) = builderResult.value else {
             throw InputError(file: file, "ingest stopped before the end of the file")
         }
         report = finalReport
+        if options.recent != nil { report.exclude(.notRecent, line: 0, count: notRecent) }
         guard kept > 0 else {
             throw InputError(
                 file: file,

@@ -1,4 +1,4 @@
-/// Validates one CSV record and appends it, with its features, to an `IncidentTable`.
+/// Applies the filters and the duplicate-ID check, and interns the categorical columns of each record.
 ///
 /// Categorical columns are interned into byte dictionaries; nothing allocates per row once the
 /// dictionaries have seen each value.
@@ -17,6 +17,8 @@ struct RowBuilder {
     var ids = IDSet()
     /// Severity per (type code, FBI code) pair, computed once per pair.
     var severityCache: [Int64: UInt8] = [:]
+    /// The same for the common small codes, flat: `[type * 128 + fbi]`, 0 until scored (scores are 1–10).
+    var severityTable: [UInt8] = []
     /// Per type code: kept by `--types`?
     var typeAllowed: [Bool] = []
 
@@ -51,84 +53,70 @@ struct RowBuilder {
         i >= 0 ? ByteParsing.trim(r.field(i)) : Self.empty
     }
 
-    /// why not.
-    mutating func add(
-        _ batch: CSVBatch, _ ri: Int, to t: inout IncidentTable, report: inout QualityReport
-    ) {
-        let r = batch.record(ri)
-        let line = r.line
-        if let reason = batch.prepared.reject[ri] {
-            report.reject(reason, line: line)
-            return
-        }
-        let time = batch.prepared.time[ri]
-        if let s = options.since, time < s {
-            report.exclude(.beforeSince, line: line)
-            return
-        }
-        if let u = options.until, time >= u {
-            report.exclude(.afterUntil, line: line)
-            return
-        }
-        let typeCode = types.intern(iType >= 0 ? field(r, iType) : Self.unspecified).code
-        if let wanted = options.types {
-            while typeAllowed.count < types.count {
-                typeAllowed.append(wanted.contains(types.string(Int32(typeAllowed.count)).uppercased()))
+    /// Applies the filters and the duplicate-ID check to every record of `batch` that passed
+    /// `RowPreparer`, writes the dictionary codes and severity of each, and lists the kept records.
+    mutating func build(_ batch: CSVBatch, report: inout QualityReport) {
+        let c = batch.columns
+        c.kept.removeAll(keepingCapacity: true)
+        c.kept.reserveCapacity(batch.count)
+        report.rowsRead += batch.count
+        for ri in 0..<batch.count {
+            let r = batch.record(ri)
+            if let reason = RowPreparer.reason(c.status[ri]) {
+                report.reject(reason, line: r.line)
+                continue
             }
-            if !typeAllowed[Int(typeCode)] {
-                report.exclude(.typeNotSelected, line: line)
-                return
+            let time = c.time[ri]
+            if let s = options.since, time < s {
+                report.exclude(.beforeSince, line: r.line)
+                continue
             }
-        }
-        if iID >= 0 {
-            guard ids.insert(field(r, iID)) else {
-                report.reject(.duplicateID, line: line)
-                return
+            if let u = options.until, time >= u {
+                report.exclude(.afterUntil, line: r.line)
+                continue
             }
-            t.id.append(field(r, iID))
-        } else {
-            var s = String(line)
-            s.withUTF8 { t.id.append($0) }
+            let typeCode = types.intern(iType >= 0 ? field(r, iType) : Self.unspecified).code
+            if let wanted = options.types {
+                while typeAllowed.count < types.count {
+                    typeAllowed.append(wanted.contains(types.string(Int32(typeAllowed.count)).uppercased()))
+                }
+                if !typeAllowed[Int(typeCode)] {
+                    report.exclude(.typeNotSelected, line: r.line)
+                    continue
+                }
+            }
+            if iID >= 0, !ids.insert(field(r, iID)) {
+                report.reject(.duplicateID, line: r.line)
+                continue
+            }
+            c.type[ri] = typeCode
+            c.block[ri] = blocks.intern(field(r, iBlock)).code
+            c.iucr[ri] = iucrs.intern(field(r, iIUCR)).code
+            c.description[ri] = descriptions.intern(field(r, iDesc)).code
+            c.locationDescription[ri] = locations.intern(field(r, iLocDesc)).code
+            let fbi = fbiCodes.intern(field(r, iFBI)).code
+            c.fbiCode[ri] = fbi
+            c.severity[ri] = severity(type: typeCode, fbi: fbi)
+            c.kept.append(Int32(ri))
         }
-        t.caseNumber.append(field(r, iCase))
-        t.time.append(time)
-        t.block.append(blocks.intern(field(r, iBlock)).code)
-        t.iucr.append(iucrs.intern(field(r, iIUCR)).code)
-        t.type.append(typeCode)
-        t.description.append(descriptions.intern(field(r, iDesc)).code)
-        t.locationDescription.append(locations.intern(field(r, iLocDesc)).code)
-        let fbi = fbiCodes.intern(field(r, iFBI)).code
-        t.fbiCode.append(fbi)
-        let flags = batch.prepared.flags[ri]
-        t.arrest.append(flags.x)
-        t.domestic.append(flags.y)
-        let areas = batch.prepared.areas[ri]
-        t.beat.append(areas.x)
-        t.district.append(areas.y)
-        t.ward.append(areas.z)
-        t.communityArea.append(areas.w)
-        t.latitude.append(batch.prepared.lat[ri])
-        t.longitude.append(batch.prepared.lon[ri])
-        let p = batch.prepared.xy[ri]
-        t.x.append(p.x)
-        t.y.append(p.y)
-        let tf2 = batch.prepared.features[ri]
-        t.hour.append(tf2.hour)
-        t.weekday.append(tf2.weekday)
-        t.month.append(tf2.month)
-        t.weekend.append(tf2.weekend ? 1 : 0)
-        t.season.append(tf2.season)
-        let key = Int64(typeCode) << 32 | Int64(fbi)
-        if let s = severityCache[key] {
-            t.severity.append(s)
-        } else {
-            let fbiText = iFBI >= 0 ? fbiCodes.string(fbi) : nil
-            let s = Severity.score(fbiCode: fbiText, type: types.string(typeCode))
-            severityCache[key] = s
-            t.severity.append(s)
+    }
+
+    /// Severity of a (type, FBI code) pair, scored once per pair.
+    @inline(__always)
+    private mutating func severity(type: Int32, fbi: Int32) -> UInt8 {
+        let flat = fbi < 128 && type < 4096 ? Int(type) << 7 | Int(fbi) : -1
+        if flat >= 0 && flat < severityTable.count && severityTable[flat] != 0 { return severityTable[flat] }
+        let key = Int64(type) << 32 | Int64(fbi)
+        if let known = severityCache[key] { return known }
+        let s = Severity.score(fbiCode: iFBI >= 0 ? fbiCodes.string(fbi) : nil, type: types.string(type))
+        severityCache[key] = s
+        if flat >= 0 {
+            if flat >= severityTable.count {
+                severityTable += [UInt8](repeating: 0, count: (Int(type) + 1) << 7 - severityTable.count)
+            }
+            severityTable[flat] = s
         }
-        t.cell.append(batch.prepared.cell[ri])
-        t.line.append(Int64(line))
+        return s
     }
 
     /// The type of records from sources without a type column.

@@ -1,32 +1,3 @@
-/// Per-record results of the stateless half of validation, computed on the reading thread so the
-/// building thread only interns, de-duplicates and appends.
-struct PreparedRows {
-    /// nil when the record passed; else why it was rejected.
-    var reject: [RejectReason?] = []
-    var time: [Int64] = []
-    var lat: [Double] = []
-    var lon: [Double] = []
-    var xy: [SIMD2<Double>] = []
-    var features: [TimeFeatures] = []
-    var cell: [Int32] = []
-    /// Beat, district, ward, community area (−1 when missing).
-    var areas: [SIMD4<Int32>] = []
-    /// Arrest, domestic (1, 0, −1 unknown).
-    var flags: [SIMD2<Int8>] = []
-
-    mutating func clear() {
-        areas.removeAll(keepingCapacity: true)
-        flags.removeAll(keepingCapacity: true)
-        reject.removeAll(keepingCapacity: true)
-        time.removeAll(keepingCapacity: true)
-        lat.removeAll(keepingCapacity: true)
-        lon.removeAll(keepingCapacity: true)
-        xy.removeAll(keepingCapacity: true)
-        features.removeAll(keepingCapacity: true)
-        cell.removeAll(keepingCapacity: true)
-    }
-}
-
 /// Checks field count, time and coordinates of each record and derives time features and metres.
 struct RowPreparer {
     let fieldCount: Int
@@ -72,35 +43,50 @@ struct RowPreparer {
         return nil
     }
 
+    /// Fills the batch's validation status, time, coordinates, metres, features, areas and flags.
     mutating func prepare(_ batch: CSVBatch) {
-        var p = batch.prepared
-        p.clear()
+        let c = batch.columns
         let n = batch.count
-        p.reject.reserveCapacity(n)
+        c.reserve(n)
         for r in 0..<n {
             let rec = batch.record(r)
             let (reason, time, lat, lon) = check(rec)
-            p.reject.append(reason)
-            p.time.append(time)
-            p.lat.append(lat)
-            p.lon.append(lon)
-            if reason == nil {
-                let xy = projection.project(lon: lon, lat: lat)
-                p.xy.append(xy)
-                p.features.append(TimeFeatures(time))
-                p.cell.append(grid.cell(xy))
-                p.areas.append(
-                    SIMD4(area(rec, iBeat), area(rec, iDistrict), area(rec, iWard), area(rec, iCommunity)))
-                p.flags.append(SIMD2(flag(rec, iArrest), flag(rec, iDomestic)))
-            } else {
-                p.xy.append(.zero)
-                p.features.append(TimeFeatures(0))
-                p.cell.append(-1)
-                p.areas.append(SIMD4(repeating: -1))
-                p.flags.append(SIMD2(repeating: -1))
+            c.time[r] = time
+            c.latitude[r] = lat
+            c.longitude[r] = lon
+            guard reason == nil else {
+                c.status[r] = reason.map { Self.statusCode[$0] ?? 1 } ?? 0
+                continue
             }
+            c.status[r] = 0
+            let xy = projection.project(lon: lon, lat: lat)
+            c.x[r] = xy.x
+            c.y[r] = xy.y
+            let f = TimeFeatures(time)
+            c.hour[r] = f.hour
+            c.weekday[r] = f.weekday
+            c.month[r] = f.month
+            c.weekend[r] = f.weekend ? 1 : 0
+            c.season[r] = f.season
+            c.cell[r] = grid.cell(xy)
+            c.beat[r] = area(rec, iBeat)
+            c.district[r] = area(rec, iDistrict)
+            c.ward[r] = area(rec, iWard)
+            c.communityArea[r] = area(rec, iCommunity)
+            c.arrest[r] = flag(rec, iArrest)
+            c.domestic[r] = flag(rec, iDomestic)
         }
-        batch.prepared = p
+    }
+
+    private static let reasons = RejectReason.allCases
+    /// `BatchColumns.status` of each reason.
+    private static let statusCode: [RejectReason: UInt8] = Dictionary(
+        uniqueKeysWithValues: reasons.enumerated().map { ($1, UInt8($0 + 1)) })
+
+    /// The reason a status code stands for (nil for 0, a record that passed).
+    @inline(__always)
+    static func reason(_ status: UInt8) -> RejectReason? {
+        status == 0 ? nil : reasons[Int(status) - 1]
     }
 
     /// An integer area code, −1 when the column is absent, empty or not a number.

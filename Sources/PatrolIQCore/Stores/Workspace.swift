@@ -142,6 +142,8 @@ public final class WorkspaceWriter {
     private var chunk = 0
     private var committed = false
     private let insert: SQLiteStatement
+    /// A second descriptor on the file being built, for `Writeback` and the final `fsync`.
+    private let syncFD: Int32
 
     init(workspace: Workspace, finalPath: String) throws {
         self.workspace = workspace
@@ -149,10 +151,12 @@ public final class WorkspaceWriter {
         insert = try workspace.db.prepare(
             "INSERT INTO incident_chunks(chunk, name, rows, data) VALUES(?,?,?,?)")
         try workspace.db.execute("BEGIN")
+        syncFD = open(workspace.path, O_RDONLY | O_CLOEXEC)
     }
 
     /// Removes the temporary file when the writer is abandoned (error or interruption).
     deinit {
+        if syncFD >= 0 { close(syncFD) }
         if !committed { try? FileManager.default.removeItem(atPath: workspace.path) }
     }
 
@@ -174,6 +178,7 @@ public final class WorkspaceWriter {
             chunk += 1
             start = end
         }
+        Writeback.start(syncFD)
     }
 
     public func writeDictionaries(_ d: IncidentDictionaries) throws {
@@ -202,11 +207,7 @@ public final class WorkspaceWriter {
         try workspace.db.execute("COMMIT")
         try workspace.db.execute("PRAGMA journal_mode = DELETE")
         // Make the bytes durable before the rename makes them visible.
-        let fd = open(workspace.path, O_RDONLY)
-        if fd >= 0 {
-            fsync(fd)
-            close(fd)
-        }
+        if syncFD >= 0 { fsync(syncFD) }
         if rename(workspace.path, finalPath) != 0 {
             throw InputError(
                 file: finalPath, "cannot replace workspace: \(String(cString: strerror(errno)))")
