@@ -10,14 +10,29 @@ struct APIError: HTTPResponseError {
     static func notFound(_ m: String) -> APIError { APIError(status: .notFound, message: m) }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = "{\"error\":{\"status\":\(status.code),\"message\":\(Self.quote(message))}}"
-        return Response(
+        Response(
             status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: body)))
+            body: .init(byteBuffer: ByteBuffer(string: jsonBody)))
     }
 
+    var jsonBody: String { "{\"error\":{\"status\":\(status.code),\"message\":\(Self.quote(message))}}" }
+
+    /// `s` as a JSON string literal.
     static func quote(_ s: String) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: [s])) ?? Data("[\"\"]".utf8)
-        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where c.value < 0x20:
+                let h = String(c.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out + "\""
     }
 }

@@ -25,7 +25,7 @@ public struct BufferedLogHandler: LogHandler {
             all.isEmpty
             ? "" : " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         BufferedOutput.shared.append(
-            "\(Self.timestamp()) \(level) \(label):\(meta) \(message)\n", urgent: level >= .warning)
+            " \(level) \(label):\(meta) \(message)\n", urgent: level >= .warning)
     }
 
     static func timestamp() -> String {
@@ -46,6 +46,9 @@ final class BufferedOutput: @unchecked Sendable {
     private var buffer = [UInt8]()
     private let lock = NSLock()
     private var timer: (any DispatchSourceTimer)?
+    /// The current second's timestamp, formatted once per second rather than once per line.
+    private var second = 0
+    private var stamp: [UInt8] = []
 
     private init() {
         buffer.reserveCapacity(1 << 16)
@@ -58,9 +61,16 @@ final class BufferedOutput: @unchecked Sendable {
         self.timer = timer
     }
 
-    func append(_ line: String, urgent: Bool) {
+    /// Appends `rest` after the current timestamp.
+    func append(_ rest: String, urgent: Bool) {
+        let now = time(nil)
         lock.lock()
-        buffer.append(contentsOf: line.utf8)
+        if now != second {
+            second = now
+            stamp = Array(BufferedLogHandler.timestamp().utf8)
+        }
+        buffer.append(contentsOf: stamp)
+        buffer.append(contentsOf: rest.utf8)
         let full = buffer.count >= 1 << 16
         lock.unlock()
         if full || urgent { flush() }

@@ -6,17 +6,22 @@ import PatrolIQCore
 /// The HTTP service: tiles, TileJSON, GeoJSON, dashboard JSON and static files, read-only over the
 /// stores the other stages write.
 public enum PatrolIQServer {
+    /// The `Server` header of every response.
+    static let serverName = "PatrolIQ"
+
     /// The application, ready for `runService()` (which stops gracefully on SIGTERM and SIGINT).
     public static func application(_ config: ServerConfiguration, logger: Logger? = nil) -> some ApplicationProtocol {
         var log = logger ?? Logger(label: "patroliq")
         if logger == nil { log.logLevel = .info }
         let r = router(config, logger: log)
-        let fast = FastTileResponder(
-            tiles: TileService(catalog: TileCatalog(directory: config.tilesDirectory), config: config),
-            next: r.buildResponder())
+        let tiles = TileService(catalog: TileCatalog(directory: config.tilesDirectory), config: config)
+        let fast = FastTileResponder(tiles: tiles, next: r.buildResponder())
+        let accessLog = log
         return Application(
             responder: fast,
-            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "PatrolIQ"),
+            server: .http1(
+                configuration: .init(additionalChannelHandlers: [TileChannelHandler(tiles: tiles, logger: accessLog)])),
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: serverName),
             logger: log)
     }
 

@@ -8,15 +8,19 @@ struct TileHit: Sendable {
     let data: ByteBuffer
     let etag: String
     var headers: HTTPFields = [:]
+    var notModifiedHeaders: HTTPFields = [:]
 
-    /// The response headers of this tile: type, validator, caching, length, and CORS.
-    func withHeaders(maxAge: Int) -> TileHit {
+    /// The response headers of this tile: type, validator, caching, length, CORS and server; and those
+    /// of a 304 (the same without type and length).
+    func withHeaders(maxAge: Int, server: String) -> TileHit {
         var t = self
-        t.headers = [
-            .contentType: "image/png", .eTag: etag, .cacheControl: "public, max-age=\(maxAge)",
-            .contentLength: String(data.readableBytes), .accessControlAllowOrigin: "*",
-            .accessControlExposeHeaders: "ETag",
+        t.notModifiedHeaders = [
+            .eTag: etag, .cacheControl: "public, max-age=\(maxAge)", .accessControlAllowOrigin: "*",
+            .accessControlExposeHeaders: "ETag", .server: server,
         ]
+        t.headers = t.notModifiedHeaders
+        t.headers[.contentType] = "image/png"
+        t.headers[.contentLength] = String(data.readableBytes)
         return t
     }
 }

@@ -3,6 +3,15 @@ import Hummingbird
 import Logging
 import PatrolIQCore
 
+/// The answer to a tile URL that exists.
+enum TileReply {
+    case tile(TileHit)
+    /// The client's `If-None-Match` holds the tile's ETag.
+    case notModified(TileHit)
+    /// An empty tile with `--empty-tile 204`.
+    case noContent
+}
+
 /// Answers tile requests: XYZ addressing over MBTiles, ETags, 304s, the shared empty tile, 400 / 404.
 /// Recently served tiles stay in memory (keyed by the store's file identity, so a replaced store
 /// never serves stale bytes).
@@ -30,12 +39,27 @@ final class TileService: Sendable {
         empty512 = Self.emptyPNG(512)
     }
 
-    /// `/tiles/{layer}/{z}/{x}/{y}.png` or `…@2x.png`.
+    /// `/tiles/{layer}/{z}/{x}/{y}.png` or `…@2x.png`, for the router.
     func respond(_ request: Request) throws -> Response {
-        let parts = request.uri.path.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 6, parts[1] == "tiles" else { throw APIError.notFound("not a tile URL") }
-        let layer = String(parts[2])
-        var last = parts[5]
+        let reply = try self.reply(path: request.uri.path, ifNoneMatch: request.headers[.ifNoneMatch])
+        switch reply {
+        case .tile(let t)?: return Response(status: .ok, headers: t.headers, body: .init(byteBuffer: t.data))
+        case .notModified(let t)?: return Response(status: .notModified, headers: t.notModifiedHeaders)
+        case .noContent?, nil:
+            return Response(status: .noContent, headers: [.cacheControl: "public, max-age=\(config.tileMaxAge)"])
+        }
+    }
+
+    /// What a tile URL gets. With `readStore` false, only tiles already in memory are answered and nil
+    /// means the store must be read: the event-loop fast path (`TileChannelHandler`) leaves that to the
+    /// router. Errors are 400 for malformed addresses and 404 for what does not exist.
+    func reply(path: String, ifNoneMatch: String?, readStore: Bool = true) throws(APIError) -> TileReply? {
+        let parts = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[1].elementsEqual("tiles".utf8) else {
+            throw APIError.notFound("not a tile URL")
+        }
+        let layer = String(Substring(parts[2]))
+        var last = Substring(parts[5])
         guard last.hasSuffix(".png") else { throw APIError.notFound("tiles are .png") }
         last = last.dropLast(4)
         var retina = false
@@ -43,7 +67,7 @@ final class TileService: Sendable {
             retina = true
             last = last.dropLast(3)
         }
-        guard let z = Int(parts[3]), let x = Int(parts[4]), let y = Int(last) else {
+        guard let z = Int(Substring(parts[3])), let x = Int(Substring(parts[4])), let y = Int(last) else {
             throw APIError.badRequest("z, x and y must be integers")
         }
         guard (0...30).contains(z), x >= 0, y >= 0, x < (1 << z), y < (1 << z) else {
@@ -65,15 +89,22 @@ final class TileService: Sendable {
                     throw APIError.notFound("tile \(z)/\(x)/\(y) is outside the bounds of '\(name)'")
                 }
             }
-            if let hit = try store.withReader({ try $0.tileWithID(z: z, x: x, y: y) }) {
+            guard readStore else { return nil }
+            let stored: (data: [UInt8], id: String)?
+            do {
+                stored = try store.withReader { try $0.tileWithID(z: z, x: x, y: y) }
+            } catch {
+                throw APIError(status: .serviceUnavailable, message: "tile store '\(name)' cannot be read: \(error)")
+            }
+            if let hit = stored {
                 tile = TileHit(data: ByteBuffer(bytes: hit.data), etag: "\"\(hit.id)\"")
             } else if config.emptyTile == .noContent {
-                return Response(status: .noContent, headers: [.cacheControl: "public, max-age=\(config.tileMaxAge)"])
+                return .noContent
             } else {
                 tile = info.tileSize >= 512 ? empty512 : empty256
             }
             // Headers are built once per cached tile; every hit reuses them.
-            let t = tile!.withHeaders(maxAge: config.tileMaxAge)
+            let t = tile!.withHeaders(maxAge: config.tileMaxAge, server: PatrolIQServer.serverName)
             tile = t
             cache.withLock { c in
                 if c.bytes + t.data.readableBytes > Self.cacheBudget { c = (0, [:]) }
@@ -82,13 +113,8 @@ final class TileService: Sendable {
             }
         }
         let t = tile!
-        if let inm = request.headers[.ifNoneMatch], PatrolIQServer.matches(inm, t.etag) {
-            var headers = t.headers
-            headers[.contentType] = nil
-            headers[.contentLength] = nil
-            return Response(status: .notModified, headers: headers)
-        }
-        return Response(status: .ok, headers: t.headers, body: .init(byteBuffer: t.data))
+        if let inm = ifNoneMatch, PatrolIQServer.matches(inm, t.etag) { return .notModified(t) }
+        return .tile(t)
     }
 
     /// One fully transparent palette PNG per tile size, shared by every empty tile.

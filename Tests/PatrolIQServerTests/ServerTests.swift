@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -287,6 +288,109 @@ final class Fixture: @unchecked Sendable {
                 #expect(String(buffer: r.body).contains("\"maxzoom\":13"))
             }
         }
+    }
+}
+
+/// The whole application over real sockets: tile hits answered on the event loop (`TileChannelHandler`)
+/// must be the router's answers, byte for byte and header for header, and stay in request order.
+@Suite(.serialized) struct LiveServerTests {
+    let f = Fixture.shared
+
+    @Test func eventLoopAnswersMatchTheRouter() async throws {
+        let t = f.busyTile
+        let uri = "/tiles/all/\(t.z)/\(t.x)/\(t.y).png"
+        let expected = try #require(
+            try MBTilesReader(path: f.config.tilesDirectory + "/all.mbtiles").tile(z: t.z, x: t.x, y: t.y))
+        let app = PatrolIQServer.application(f.config, logger: Logger(label: "test"))
+        try await app.test(.live) { client in
+            var first: HTTPFields = [:]
+            // The first request reads the store through the router; the second is served from memory.
+            for pass in 0..<2 {
+                try await client.execute(uri: uri, method: .get) { r in
+                    #expect(r.status == .ok)
+                    #expect(Array(buffer: r.body) == expected)
+                    #expect(r.headers[.contentLength] == String(expected.count))
+                    #expect(r.headers[.date] != nil)
+                    #expect(r.headers[.server] == "PatrolIQ")
+                    if pass == 0 {
+                        first = r.headers
+                    } else {
+                        let names: [HTTPField.Name] = [.contentType, .eTag, .cacheControl, .accessControlAllowOrigin]
+                        for name in names {
+                            #expect(r.headers[name] == first[name], "\(name)")
+                        }
+                    }
+                }
+            }
+            let etag = try #require(first[.eTag])
+            try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: etag]) { r in
+                #expect(r.status == .notModified)
+                #expect(r.body.readableBytes == 0)
+                #expect(r.headers[.eTag] == etag)
+            }
+            try await client.execute(uri: "/tiles/all/12/x/1.png", method: .get) { r in
+                #expect(r.status == .badRequest)
+                #expect(String(buffer: r.body).contains("\"error\""))
+            }
+            try await client.execute(uri: "/%2e%2e/etc/passwd", method: .get) { #expect($0.status == .notFound) }
+            // Pipelined on one connection: router requests and event-loop answers (a hit, an error whose
+            // message is not ASCII, "10–12") come back in request order, each framed by its Content-Length.
+            let port = try #require(client.port)
+            let paths = [uri, "/tiles/all/3/1/1.png", "/health", uri, "/api/stats", uri]
+            let replies = try Self.exchange(
+                port: port, paths.map { "GET \($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined(), responses: paths.count)
+            try #require(replies.count == paths.count)
+            #expect(replies.map(\.status) == [200, 404, 200, 200, 200, 200])
+            #expect(replies[2].head.contains("application/json") && replies[4].head.contains("application/json"))
+            #expect([0, 3, 5].allSatisfy { replies[$0].body == Data(expected) })
+            let error = try JSONSerialization.jsonObject(with: replies[1].body) as? [String: [String: Any]]
+            #expect((error?["error"]?["message"] as? String)?.contains("10–12") == true)
+        }
+    }
+
+    /// Sends `request` on a new connection and splits what comes back into `responses` HTTP responses
+    /// framed by their Content-Length (fewer if the stream ends or stops making sense).
+    static func exchange(port: Int, _ request: String, responses: Int) throws -> [(
+        status: Int, head: String, body: Data
+    )] {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        var tv = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        #expect(ok == 0)
+        let bytes = Array(request.utf8)
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var raw = Data()
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        var parsed: [(status: Int, head: String, body: Data)] = []
+        while parsed.count < responses {
+            let n = recv(fd, &buf, buf.count, 0)
+            if n <= 0 { break }
+            raw.append(contentsOf: buf[0..<n])
+            parsed = []
+            var at = raw.startIndex
+            while let end = raw.range(of: Data("\r\n\r\n".utf8), in: at..<raw.endIndex) {
+                let head = String(decoding: raw[at..<end.lowerBound], as: UTF8.self)
+                guard head.hasPrefix("HTTP/1.1 "), let status = Int(head.dropFirst(9).prefix(3)) else { return parsed }
+                let length =
+                    head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                    .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+                guard raw.endIndex - end.upperBound >= length else { break }
+                parsed.append((status, head, raw[end.upperBound..<end.upperBound + length]))
+                at = end.upperBound + length
+            }
+        }
+        return parsed
     }
 }
 
