@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import PatrolIQCore
 
@@ -19,8 +20,9 @@ public enum PatrolIQServer {
         let accessLog = log
         return Application(
             responder: fast,
-            server: .http1(
-                configuration: .init(additionalChannelHandlers: [TileChannelHandler(tiles: tiles, logger: accessLog)])),
+            server: HTTPServerBuilder { responder in
+                TileFirstHTTP1Channel(responder: responder, tiles: tiles, accessLog: accessLog)
+            },
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: serverName),
             logger: log)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 import PatrolIQCore
 
 /// A tile read from a store, with its strong validator.
@@ -9,6 +10,9 @@ struct TileHit: Sendable {
     let etag: String
     var headers: HTTPFields = [:]
     var notModifiedHeaders: HTTPFields = [:]
+    /// The same as NIO headers, for `TileChannelHandler`.
+    var nioHeaders: HTTPHeaders = [:]
+    var nioNotModifiedHeaders: HTTPHeaders = [:]
 
     /// The response headers of this tile: type, validator, caching, length, CORS and server; and those
     /// of a 304 (the same without type and length).
@@ -21,6 +25,8 @@ struct TileHit: Sendable {
         t.headers = t.notModifiedHeaders
         t.headers[.contentType] = "image/png"
         t.headers[.contentLength] = String(data.readableBytes)
+        t.nioHeaders = HTTPHeaders(t.headers.map { ($0.name.canonicalName, $0.value) })
+        t.nioNotModifiedHeaders = HTTPHeaders(t.notModifiedHeaders.map { ($0.name.canonicalName, $0.value) })
         return t
     }
 }
