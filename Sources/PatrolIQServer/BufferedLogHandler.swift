@@ -24,8 +24,11 @@ public struct BufferedLogHandler: LogHandler {
         let meta =
             all.isEmpty
             ? "" : " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        // rawValue and description directly: interpolating the values themselves goes through
+        // String(describing:) and its dynamic casts, a measurable cost at one line per request.
         BufferedOutput.shared.append(
-            " \(level) \(label):\(meta) \(message)\n", urgent: level >= .warning)
+            " " + level.rawValue + " " + label + ":" + meta + " " + message.description + "\n",
+            urgent: level >= .warning)
     }
 
     static func timestamp() -> String {

@@ -39,6 +39,8 @@ enum AccessLog {
         // Hundredths of a millisecond, printed as "1.05": String(format:) would cost more than the request.
         let h = Int(d.components.seconds) * 100_000 + Int(d.components.attoseconds / 10_000_000_000_000)
         let frac = h % 100
-        logger.info("\(method) \(path) \(status) \(h / 100).\(frac < 10 ? "0" : "")\(frac) ms")
+        // An explicit source spares swift-log deriving it from #fileID on every call.
+        logger.info(
+            "\(method) \(path) \(status) \(h / 100).\(frac < 10 ? "0" : "")\(frac) ms", source: "PatrolIQServer")
     }
 }

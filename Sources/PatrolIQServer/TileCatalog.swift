@@ -5,29 +5,31 @@ import NIOHTTP1
 import PatrolIQCore
 
 /// A tile read from a store, with its strong validator.
-struct TileHit: Sendable {
+final class TileHit: Sendable {
     let data: ByteBuffer
     let etag: String
-    var headers: HTTPFields = [:]
-    var notModifiedHeaders: HTTPFields = [:]
+    /// The headers of a 200: type, validator, caching, length, CORS and server; and of a 304 (the
+    /// same without type and length). Built once per cached tile; every hit reuses them.
+    let headers: HTTPFields
+    let notModifiedHeaders: HTTPFields
     /// The same as NIO headers, for `TileChannelHandler`.
-    var nioHeaders: HTTPHeaders = [:]
-    var nioNotModifiedHeaders: HTTPHeaders = [:]
+    let nioHeaders: HTTPHeaders
+    let nioNotModifiedHeaders: HTTPHeaders
 
-    /// The response headers of this tile: type, validator, caching, length, CORS and server; and those
-    /// of a 304 (the same without type and length).
-    func withHeaders(maxAge: Int, server: String) -> TileHit {
-        var t = self
-        t.notModifiedHeaders = [
+    init(data: ByteBuffer, etag: String, maxAge: Int, server: String) {
+        self.data = data
+        self.etag = etag
+        let common: HTTPFields = [
             .eTag: etag, .cacheControl: "public, max-age=\(maxAge)", .accessControlAllowOrigin: "*",
             .accessControlExposeHeaders: "ETag", .server: server,
         ]
-        t.headers = t.notModifiedHeaders
-        t.headers[.contentType] = "image/png"
-        t.headers[.contentLength] = String(data.readableBytes)
-        t.nioHeaders = HTTPHeaders(t.headers.map { ($0.name.canonicalName, $0.value) })
-        t.nioNotModifiedHeaders = HTTPHeaders(t.notModifiedHeaders.map { ($0.name.canonicalName, $0.value) })
-        return t
+        var full = common
+        full[.contentType] = "image/png"
+        full[.contentLength] = String(data.readableBytes)
+        notModifiedHeaders = common
+        headers = full
+        nioHeaders = HTTPHeaders(full.map { ($0.name.canonicalName, $0.value) })
+        nioNotModifiedHeaders = HTTPHeaders(common.map { ($0.name.canonicalName, $0.value) })
     }
 }
 
@@ -49,12 +51,13 @@ struct LayerInfo: Sendable {
 /// render over a store, the next request opens the new file, with no restart.
 final class TileCatalog: Sendable {
     let directory: String
-    private let stores = Locked<[String: Store]>([:])
+    /// Open stores by layer name, with when their file's identity was last compared with the disk.
+    private let stores = Locked<[String: (store: Store, checked: ContinuousClock.Instant)]>([:])
 
     final class Store: @unchecked Sendable {
         let stamp: FileStamp
-        /// When the file's identity was last compared with the disk.
-        let checked = Locked<ContinuousClock.Instant>(.now)
+        /// Distinct for every store opened (a replaced file gets a new one), for cache keys.
+        let serial: UInt64
         let info: LayerInfo
         let path: String
         private let pool = Locked<[MBTilesReader]>([])
@@ -62,6 +65,10 @@ final class TileCatalog: Sendable {
         init(path: String, name: String, stamp: FileStamp) throws {
             self.path = path
             self.stamp = stamp
+            serial = Self.opened.withLock {
+                $0 += 1
+                return $0
+            }
             let r = try MBTilesReader(path: path)
             let m = try r.metadata()
             let b = m["bounds"].flatMap { GeoBounds(parsing: $0) }
@@ -71,6 +78,8 @@ final class TileCatalog: Sendable {
                 bounds: b, center: c?.count == 3 ? c : nil, metadata: m, tileSize: Int(m["tilesize"] ?? "") ?? 256)
             pool.withLock { $0.append(r) }
         }
+
+        private static let opened = Locked<UInt64>(0)
 
         func withReader<R>(_ body: (MBTilesReader) throws -> R) throws -> R {
             let r = try pool.withLock { $0.popLast() } ?? MBTilesReader(path: path)
@@ -96,27 +105,21 @@ final class TileCatalog: Sendable {
     /// The open store of `name`, reopened when the file was replaced (noticed within `recheck`); nil
     /// when there is none.
     func store(_ name: String) -> Store? {
-        guard Self.isValidName(name) else { return nil }
         let now = ContinuousClock.now
-        if let s = stores.withLock({ $0[name] }),
-            s.checked.withLock({ t in
-                guard now - t < Self.recheck else { return false }
-                return true
-            })
-        {
-            return s
-        }
+        let known = stores.withLock { $0[name] }
+        if let known, now - known.checked < Self.recheck { return known.store }
+        guard Self.isValidName(name) else { return nil }
         let path = directory + "/" + name + ".mbtiles"
         guard let stamp = FileStamp(path) else {
             stores.withLock { $0[name] = nil }
             return nil
         }
-        if let s = stores.withLock({ $0[name] }), s.stamp == stamp {
-            s.checked.withLock { $0 = now }
+        if let s = known?.store, s.stamp == stamp {
+            stores.withLock { $0[name] = (s, now) }
             return s
         }
         guard let s = try? Store(path: path, name: name, stamp: stamp) else { return nil }
-        stores.withLock { $0[name] = s }
+        stores.withLock { $0[name] = (s, now) }
         return s
     }
 

@@ -23,10 +23,9 @@ final class TileService: Sendable {
     private let cache = Locked<(bytes: Int, tiles: [Key: TileHit])>((0, [:]))
     static let cacheBudget = 64 << 20
 
+    /// A tile of one opened store (`Store.serial`), so a replaced store never serves stale bytes.
     struct Key: Hashable {
-        let layer: String
-        let inode: UInt64
-        let mtime: Int
+        let store: UInt64
         let z: Int
         let x: Int
         let y: Int
@@ -35,8 +34,8 @@ final class TileService: Sendable {
     init(catalog: TileCatalog, config: ServerConfiguration) {
         self.catalog = catalog
         self.config = config
-        empty256 = Self.emptyPNG(256)
-        empty512 = Self.emptyPNG(512)
+        empty256 = Self.emptyPNG(256, maxAge: config.tileMaxAge)
+        empty512 = Self.emptyPNG(512, maxAge: config.tileMaxAge)
     }
 
     /// `/tiles/{layer}/{z}/{x}/{y}.png` or `…@2x.png`, for the router.
@@ -54,28 +53,19 @@ final class TileService: Sendable {
     /// means the store must be read: the event-loop fast path (`TileChannelHandler`) leaves that to the
     /// router. Errors are 400 for malformed addresses and 404 for what does not exist.
     func reply(path: String, ifNoneMatch: String?, readStore: Bool = true) throws(APIError) -> TileReply? {
-        let parts = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        guard parts.count == 6, parts[1].elementsEqual("tiles".utf8) else {
-            throw APIError.notFound("not a tile URL")
-        }
-        let layer = String(Substring(parts[2]))
-        var last = Substring(parts[5])
-        guard last.hasSuffix(".png") else { throw APIError.notFound("tiles are .png") }
-        last = last.dropLast(4)
-        var retina = false
-        if last.hasSuffix("@2x") {
-            retina = true
-            last = last.dropLast(3)
-        }
-        guard let z = Int(Substring(parts[3])), let x = Int(Substring(parts[4])), let y = Int(last) else {
+        guard let address = TileAddress(path) else { throw APIError.notFound("not a tile URL") }
+        guard address.isPNG else { throw APIError.notFound("tiles are .png") }
+        guard let z = address.z, let x = address.x, let y = address.y else {
             throw APIError.badRequest("z, x and y must be integers")
         }
         guard (0...30).contains(z), x >= 0, y >= 0, x < (1 << z), y < (1 << z) else {
             throw APIError.badRequest("tile \(z)/\(x)/\(y) does not exist: zoom 0–30, x and y below 2^zoom")
         }
+        let layer = address.layer
+        let retina = address.retina
         let name = retina ? layer + "@2x" : layer
         guard let store = catalog.store(name) else { throw APIError.notFound("no tile layer '\(name)'") }
-        let key = Key(layer: name, inode: store.stamp.inode, mtime: store.stamp.mtime, z: z, x: x, y: y)
+        let key = Key(store: store.serial, z: z, x: x, y: y)
         var tile = cache.withLock { $0.tiles[key] }
         if tile == nil {
             // Not served recently: check the address against the layer, then read the store.
@@ -96,15 +86,16 @@ final class TileService: Sendable {
             } catch {
                 throw APIError(status: .serviceUnavailable, message: "tile store '\(name)' cannot be read: \(error)")
             }
+            let t: TileHit
             if let hit = stored {
-                tile = TileHit(data: ByteBuffer(bytes: hit.data), etag: "\"\(hit.id)\"")
+                t = TileHit(
+                    data: ByteBuffer(bytes: hit.data), etag: "\"\(hit.id)\"", maxAge: config.tileMaxAge,
+                    server: PatrolIQServer.serverName)
             } else if config.emptyTile == .noContent {
                 return .noContent
             } else {
-                tile = info.tileSize >= 512 ? empty512 : empty256
+                t = info.tileSize >= 512 ? empty512 : empty256
             }
-            // Headers are built once per cached tile; every hit reuses them.
-            let t = tile!.withHeaders(maxAge: config.tileMaxAge, server: PatrolIQServer.serverName)
             tile = t
             cache.withLock { c in
                 if c.bytes + t.data.readableBytes > Self.cacheBudget { c = (0, [:]) }
@@ -118,12 +109,13 @@ final class TileService: Sendable {
     }
 
     /// One fully transparent palette PNG per tile size, shared by every empty tile.
-    static func emptyPNG(_ size: Int) -> TileHit {
+    static func emptyPNG(_ size: Int, maxAge: Int) -> TileHit {
         let png =
             (try? PNGCodec.encodePalette(
                 width: size, height: size, indices: [UInt8](repeating: 0, count: size * size), palette: [0, 0, 0, 0]))
             ?? []
-        return TileHit(data: ByteBuffer(bytes: png), etag: "\"empty-\(size)\"")
+        return TileHit(
+            data: ByteBuffer(bytes: png), etag: "\"empty-\(size)\"", maxAge: maxAge, server: PatrolIQServer.serverName)
     }
 }
 
@@ -152,5 +144,43 @@ struct FastTileResponder<Next: HTTPResponder>: HTTPResponder where Next.Context 
         }
         AccessLog.write(context.logger, request, status: Int(response.status.code), since: start)
         return response
+    }
+}
+
+/// The parts of `/tiles/{layer}/{z}/{x}/{y}[@2x].png`, read from the path's bytes without splitting it.
+struct TileAddress {
+    let layer: String
+    let z: Int?
+    let x: Int?
+    let y: Int?
+    let retina: Bool
+    let isPNG: Bool
+
+    /// nil unless the path has exactly the five parts of a tile URL under `/tiles/`.
+    init?(_ path: String) {
+        var slashes: [String.UTF8View.Index] = []
+        slashes.reserveCapacity(6)
+        let u = path.utf8
+        var i = u.startIndex
+        while i < u.endIndex {
+            if u[i] == UInt8(ascii: "/") {
+                guard slashes.count < 5 else { return nil }
+                slashes.append(i)
+            }
+            i = u.index(after: i)
+        }
+        guard slashes.count == 5, slashes[0] == u.startIndex, path[slashes[0]..<slashes[1]] == "/tiles" else {
+            return nil
+        }
+        func part(_ k: Int) -> Substring { path[u.index(after: slashes[k])..<(k < 4 ? slashes[k + 1] : u.endIndex)] }
+        layer = String(part(1))
+        z = Int(part(2))
+        x = Int(part(3))
+        var last = part(4)
+        isPNG = last.hasSuffix(".png")
+        if isPNG { last = last.dropLast(4) }
+        retina = last.hasSuffix("@2x")
+        if retina { last = last.dropLast(3) }
+        y = Int(last)
     }
 }
