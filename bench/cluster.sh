@@ -8,7 +8,7 @@ OUT=bench/out
 ROWS=${ROWS:-500000}
 WARD_N=${WARD_N:-20000}
 mkdir -p "$OUT"
-[ -x "$BIN" ] || swift build -c release --product patroliq
+[ -x "$BIN" ] || swift build -c release --static-swift-stdlib --product patroliq
 if ! bench/.venv/bin/python -c "import sklearn, fastcluster" 2>/dev/null; then
   python3 -m venv bench/.venv
   bench/.venv/bin/pip install -q pandas scikit-learn scipy fastcluster

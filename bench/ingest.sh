@@ -7,7 +7,7 @@ BIN=.build/release/patroliq
 OUT=bench/out
 RUNS=${RUNS:-3}
 mkdir -p "$OUT"
-[ -x "$BIN" ] || swift build -c release --product patroliq
+[ -x "$BIN" ] || swift build -c release --static-swift-stdlib --product patroliq
 # The peer is pandas alone, as in the design notes' measurements: with pyarrow installed, pandas 3
 # switches to Arrow-backed strings and read_csv changes speed, so that case is reported separately.
 if [ ! -x bench/.venv-pandas/bin/python ]; then

@@ -10,7 +10,7 @@ DURATION=${DURATION:-30}
 PORT=${PORT:-8097}
 NGINX_PORT=${NGINX_PORT:-8098}
 for tool in wrk nginx; do command -v $tool > /dev/null || { echo "SKIP: $tool not installed (apt-get install wrk nginx)"; exit 0; }; done
-[ -x "$BIN" ] || swift build -c release --product patroliq
+[ -x "$BIN" ] || swift build -c release --static-swift-stdlib --product patroliq
 mkdir -p "$OUT"
 cd "$OUT"
 if [ ! -f tiles/all.mbtiles ]; then

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 BIN=.build/release/patroliq
 OUT=bench/out
 mkdir -p "$OUT"
-[ -x "$BIN" ] || swift build -c release --product patroliq
+[ -x "$BIN" ] || swift build -c release --static-swift-stdlib --product patroliq
 if ! bench/.venv/bin/python -c "import datashader" 2>/dev/null; then
   python3 -m venv bench/.venv
   bench/.venv/bin/pip install -q pandas datashader

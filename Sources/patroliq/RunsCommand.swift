@@ -134,7 +134,10 @@ extension Runs {
             let store = RunStore(try Workspace(path: ws.workspace))
             let runs = try runID.map { [try store.run($0, path: ws.workspace)] } ?? store.list()
             let exporter: MLflowExporter
-            do { exporter = try MLflowExporter(trackingURI: trackingUri, experiment: experiment) } catch {
+            do {
+                exporter = try MLflowExporter(
+                    trackingURI: trackingUri, experiment: experiment, transport: HTTPClientTransport())
+            } catch {
                 throw ValidationError("\(error)")
             }
             do {

@@ -42,6 +42,28 @@ import Testing
         #expect(throws: TimestampFormat.FormatError.self) { try TimestampFormat("%Y-%m-%d %Q") }
     }
 
+    /// The portal layout's positional fast path agrees with the general parser on valid dates and on
+    /// near-misses (a digit, separator or AM/PM byte changed anywhere).
+    @Test func chicagoFastPathAgreesWithTheGeneralParser() {
+        var general = TimestampFormat.chicago
+        general.isChicagoLayout = false
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("0123456789/: APMapm-x".utf8)
+        for _ in 0..<20_000 {
+            let y = Int.random(in: 1790...2210, using: &rng)
+            let base = String(
+                format: "%02d/%02d/%04d %02d:%02d:%02d %@", Int.random(in: 0...13, using: &rng),
+                Int.random(in: 0...32, using: &rng), y, Int.random(in: 0...13, using: &rng),
+                Int.random(in: 0...60, using: &rng), Int.random(in: 0...61, using: &rng), Bool.random() ? "AM" : "pm")
+            var bytes = Array(base.utf8)
+            if Bool.random(using: &rng) {
+                bytes[Int.random(in: 0..<bytes.count, using: &rng)] = alphabet.randomElement(using: &rng)!
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(TimestampFormat.chicago.parse(text) == general.parse(text), "\(text)")
+        }
+    }
+
     @Test func civilDateRoundTrip() {
         for d in stride(from: -800_000, to: 800_000, by: 997) {
             let c = CivilDate.civil(fromDays: d)

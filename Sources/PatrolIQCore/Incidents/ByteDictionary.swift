@@ -82,7 +82,26 @@ public struct ByteDictionary: Sendable {
         guard len == b.count else { return false }
         if len == 0 { return true }
         return arena.withUnsafeBufferPointer { ar in
-            memcmp(ar.baseAddress! + a, b.baseAddress!, len) == 0
+            let x = UnsafeRawPointer(ar.baseAddress! + a)
+            let y = UnsafeRawPointer(b.baseAddress!)
+            guard len <= 32 else { return memcmp(x, y, len) == 0 }
+            // Short keys (most categorical values): words inline, cheaper than a call to memcmp.
+            var i = 0
+            while i + 8 <= len {
+                if x.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    != y.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                {
+                    return false
+                }
+                i += 8
+            }
+            while i < len {
+                if x.load(fromByteOffset: i, as: UInt8.self) != y.load(fromByteOffset: i, as: UInt8.self) {
+                    return false
+                }
+                i += 1
+            }
+            return true
         }
     }
 

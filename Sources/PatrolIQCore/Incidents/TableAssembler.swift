@@ -53,17 +53,54 @@ struct TableAssembler {
         t.season.append(runs: runs, of: c.season)
         t.severity.append(runs: runs, of: c.severity)
         t.cell.append(runs: runs, of: c.cell)
-        for i in range {
-            let r = batch.record(Int(c.kept[i]))
-            if iID >= 0 {
-                t.id.append(ByteParsing.trim(r.field(iID)))
-            } else {
-                var s = String(r.line)
-                s.withUTF8 { t.id.append($0) }
+        batch.lines.withUnsafeBufferPointer { lines in
+            lines.withMemoryRebound(to: Int64.self) { l in
+                for r in runs {
+                    t.line.append(contentsOf: UnsafeBufferPointer(rebasing: l[Int(r.x)..<Int(r.x + r.y)]))
+                }
             }
-            t.caseNumber.append(
-                iCase >= 0 ? ByteParsing.trim(r.field(iCase)) : UnsafeBufferPointer(start: nil, count: 0))
-            t.line.append(Int64(r.line))
+        }
+        c.kept.withUnsafeBufferPointer { k in
+            let kept = UnsafeBufferPointer(rebasing: k[range])
+            if iID >= 0 {
+                t.id.append(fields: iID, of: kept, in: batch)
+            } else {
+                for ri in kept {
+                    var s = String(batch.lines[Int(ri)])
+                    s.withUTF8 { t.id.append($0) }
+                }
+            }
+            if iCase >= 0 {
+                t.caseNumber.append(fields: iCase, of: kept, in: batch)
+            } else {
+                t.caseNumber.offsets.append(
+                    contentsOf: repeatElement(UInt32(truncatingIfNeeded: t.caseNumber.bytes.count), count: kept.count))
+            }
+        }
+    }
+}
+
+extension StringColumn {
+    /// Appends field `column` (trimmed) of each record in `records`: lengths first, then one copy per
+    /// value into storage grown once, instead of two checked array appends per value.
+    mutating func append(fields column: Int, of records: UnsafeBufferPointer<Int32>, in batch: CSVBatch) {
+        var total = 0
+        for ri in records { total += ByteParsing.trim(batch.record(Int(ri)).field(column)).count }
+        var at = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: total))
+        let firstOffset = offsets.count
+        offsets.append(contentsOf: repeatElement(0, count: records.count))
+        bytes.withUnsafeMutableBufferPointer { out in
+            offsets.withUnsafeMutableBufferPointer { offs in
+                for (k, ri) in records.enumerated() {
+                    let f = ByteParsing.trim(batch.record(Int(ri)).field(column))
+                    if let src = f.baseAddress, f.count > 0 {
+                        (out.baseAddress! + at).update(from: src, count: f.count)
+                    }
+                    at += f.count
+                    offs[firstOffset + k] = UInt32(truncatingIfNeeded: at)
+                }
+            }
         }
     }
 }

@@ -19,6 +19,9 @@ public struct TimeFeatures: Sendable, Equatable {
         "November", "December",
     ]
 
+    /// Month of each day from 1970 to 2149, looked up instead of converting every record's day.
+    static let monthOfDay: [UInt8] = (0..<65536).map { UInt8(CivilDate.civil(fromDays: $0).month) }
+
     @inline(__always)
     public init(_ t: Int64) {
         let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
@@ -28,7 +31,9 @@ public struct TimeFeatures: Sendable, Equatable {
         let wd = ((days + 3) % 7 + 7) % 7
         weekday = UInt8(wd)
         weekend = wd >= 5
-        let m = CivilDate.civil(fromDays: Int(days)).month
+        let m =
+            days >= 0 && days < Int64(Self.monthOfDay.count)
+            ? Int(Self.monthOfDay[Int(days)]) : CivilDate.civil(fromDays: Int(days)).month
         month = UInt8(m)
         season = UInt8((m % 12) / 3)
     }

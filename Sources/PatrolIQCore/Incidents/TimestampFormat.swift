@@ -12,6 +12,8 @@ public struct TimestampFormat: Sendable, Equatable, CustomStringConvertible {
     }
     let tokens: [Token]
     public let description: String
+    /// The portal's fixed-width `MM/DD/YYYY hh:mm:ss AM`, read by position before the general parser.
+    var isChicagoLayout: Bool
 
     /// The City of Chicago portal's layout, `03/18/2015 10:45:00 PM`.
     public static let chicago = try! TimestampFormat("%m/%d/%Y %I:%M:%S %p")
@@ -71,6 +73,7 @@ public struct TimestampFormat: Sendable, Equatable, CustomStringConvertible {
         }
         tokens = t
         description = pattern
+        isChicagoLayout = pattern == "%m/%d/%Y %I:%M:%S %p"
     }
 
     /// Seconds since 1970-01-01T00:00 of the wall-clock time, or nil when the text does not fit.
@@ -78,6 +81,7 @@ public struct TimestampFormat: Sendable, Equatable, CustomStringConvertible {
         let f = ByteParsing.trim(raw)
         let n = f.count
         if n == 0 { return nil }
+        if isChicagoLayout, n == 22, let t = Self.parseChicago(f) { return t }
         var i = 0
         var year = 0
         var month = 0
@@ -171,6 +175,36 @@ public struct TimestampFormat: Sendable, Equatable, CustomStringConvertible {
         guard month >= 1, month <= 12, day >= 1, day <= CivilDate.daysIn(month: month, year: year),
             hour < 24, minute < 60, second < 61, year >= 1800, year <= 2200
         else { return nil }
+        let days = CivilDate.daysFromCivil(year: year, month: month, day: day)
+        return Int64(days) * 86400 + Int64(hour * 3600 + minute * 60 + second)
+    }
+
+    /// `MM/DD/YYYY hh:mm:ss AM` by position, with the general parser's checks; nil sends the value
+    /// through the general parser (which then decides), so both always agree.
+    @inline(__always)
+    static func parseChicago(_ f: UnsafeBufferPointer<UInt8>) -> Int64? {
+        @inline(__always) func digit(_ i: Int) -> Int? {
+            let c = f[i] &- 48
+            return c < 10 ? Int(c) : nil
+        }
+        let ap = f[20] | 0x20
+        guard f[2] == UInt8(ascii: "/"), f[5] == UInt8(ascii: "/"), f[10] == UInt8(ascii: " "),
+            f[13] == UInt8(ascii: ":"), f[16] == UInt8(ascii: ":"), f[19] == UInt8(ascii: " "),
+            f[21] | 0x20 == UInt8(ascii: "m"), ap == UInt8(ascii: "a") || ap == UInt8(ascii: "p"),
+            let m1 = digit(0), let m2 = digit(1), let d1 = digit(3), let d2 = digit(4), let y1 = digit(6),
+            let y2 = digit(7), let y3 = digit(8), let y4 = digit(9), let h1 = digit(11), let h2 = digit(12),
+            let i1 = digit(14), let i2 = digit(15), let s1 = digit(17), let s2 = digit(18)
+        else { return nil }
+        let month = m1 * 10 + m2
+        let day = d1 * 10 + d2
+        let year = y1 * 1000 + y2 * 100 + y3 * 10 + y4
+        var hour = h1 * 10 + h2
+        let minute = i1 * 10 + i2
+        let second = s1 * 10 + s2
+        guard hour >= 1, hour <= 12, month >= 1, month <= 12, day >= 1,
+            day <= CivilDate.daysIn(month: month, year: year), minute < 60, second < 61, year >= 1800, year <= 2200
+        else { return nil }
+        hour = hour % 12 + (ap == UInt8(ascii: "p") ? 12 : 0)
         let days = CivilDate.daysFromCivil(year: year, month: month, day: day)
         return Int64(days) * 86400 + Int64(hour * 3600 + minute * 60 + second)
     }

@@ -1,8 +1,11 @@
 import Foundation
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
+/// Moves one MLflow REST call: sends `json` (a GET when nil) to `url` and returns the status and body.
+/// The exporter builds the calls and reads the answers; the command-line tool supplies a transport
+/// over AsyncHTTPClient, and tests a scripted one.
+public protocol MLflowTransport {
+    func send(method: String, url: String, json: Data?) throws -> (status: Int, body: Data)
+}
 
 /// Mirrors cluster runs to an MLflow tracking server through its REST API (2.0): one MLflow run per
 /// PatrolIQ run, with its parameters, metrics and tags. Runs already mirrored (tag `patroliq.run_id`)
@@ -14,8 +17,9 @@ public struct MLflowExporter {
 
     public let base: URL
     public let experiment: String
+    let transport: any MLflowTransport
 
-    public init(trackingURI: String, experiment: String) throws {
+    public init(trackingURI: String, experiment: String, transport: any MLflowTransport) throws {
         guard let u = URL(string: trackingURI), let s = u.scheme, s == "http" || s == "https",
             u.host != nil
         else {
@@ -24,6 +28,7 @@ public struct MLflowExporter {
         }
         base = u
         self.experiment = experiment
+        self.transport = transport
     }
 
     /// Exports `runs`; returns (exported, skipped).
@@ -102,28 +107,18 @@ public struct MLflowExporter {
                 string: base.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
                     + "/api/2.0/mlflow/" + path)
         else { throw Failure(description: "bad MLflow URL for \(path)") }
-        var req = URLRequest(url: url, timeoutInterval: 30)
-        if let body {
-            req.httpMethod = "POST"
-            req.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            req.httpBody = try JSONSerialization.data(withJSONObject: body)
+        let answer: (status: Int, body: Data)
+        do {
+            answer = try transport.send(
+                method: body == nil ? "GET" : "POST", url: url.absoluteString,
+                json: try body.map { try JSONSerialization.data(withJSONObject: $0) })
+        } catch {
+            throw Failure(description: "MLflow at \(base.absoluteString): \(error)")
         }
-        let box = Unchecked<(Data?, URLResponse?, Error?)>((nil, nil, nil))
-        let sem = DispatchSemaphore(value: 0)
-        URLSession.shared.dataTask(with: req) { d, r, e in
-            box.value = (d, r, e)
-            sem.signal()
-        }.resume()
-        sem.wait()
-        let (data, resp, err) = box.value
-        if let err {
-            throw Failure(description: "MLflow at \(base.absoluteString): \(err.localizedDescription)")
-        }
-        let status = (resp as? HTTPURLResponse)?.statusCode ?? 0
-        let obj = data.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
-        guard (200..<300).contains(status) else {
+        let obj = (try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any]) ?? [:]
+        guard (200..<300).contains(answer.status) else {
             throw Failure(
-                description: "MLflow \(path): HTTP \(status) \(obj["message"] as? String ?? "")")
+                description: "MLflow \(path): HTTP \(answer.status) \(obj["message"] as? String ?? "")")
         }
         return obj
     }
