@@ -10,7 +10,8 @@ struct Ingest: ParsableCommand {
             The City of Chicago "Crimes - 2001 to Present" header is recognised; any other incident CSV is
             read with --map. Every row read is kept, rejected with a reason, or excluded by a filter, and
             the quality report says which, with line numbers. The workspace is written beside the old
-            one and renamed into place, so a failed ingest leaves the previous workspace intact.
+            one and renamed into place, so a failed ingest leaves the previous workspace intact; the one
+            it replaces is kept as WORKSPACE.previous until the next ingest.
             """)
 
     @Argument(help: "The CSV file (plain or gzip).")
@@ -53,6 +54,15 @@ struct Ingest: ParsableCommand {
     @Option(help: "Side of a grid cell in metres, for the cell feature.")
     var cellSize: Double = 500
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: ArgumentHelp(
+            "Keep the workspace this ingest replaces as WORKSPACE.previous until the next ingest.",
+            discussion:
+                "Kept as a hard link: no copy, and the old file's disk space is freed in the background by the next ingest instead of while this one commits."
+        ))
+    var keepPrevious = true
+
     @Flag(help: "Print the quality report as JSON on stdout.")
     var json = false
 
@@ -92,6 +102,7 @@ struct Ingest: ParsableCommand {
         }
         o.recent = recent
         o.cellSize = cellSize
+        o.keepPrevious = keepPrevious
         return o
     }
 

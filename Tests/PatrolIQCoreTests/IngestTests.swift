@@ -178,4 +178,28 @@ import Testing
         #expect(leftovers.isEmpty)
         #expect(try Workspace(path: ws).info().rowCount == 2)
     }
+
+    @Test func replacedWorkspaceIsKeptAsPreviousUntilTheNextIngest() throws {
+        let ws = dir.file("gen.sqlite")
+        let previous = Workspace.previousPath(of: ws)
+        var sizes: [Int] = []
+        for n in 1...3 {
+            let f = dir.write(
+                "gen\(n).csv", chicagoHeader + "\n" + (1...n).map { row(id: "\($0)") }.joined(separator: "\n") + "\n")
+            _ = try Ingest.run(file: f, workspace: ws)
+            sizes.append(try Workspace(path: ws).info().rowCount)
+            if n == 1 {
+                #expect(!FileManager.default.fileExists(atPath: previous))
+            } else {
+                // The workspace the ingest replaced, whole: the one before it is gone.
+                #expect(try Workspace(path: previous).info().rowCount == n - 1)
+            }
+        }
+        #expect(sizes == [1, 2, 3])
+        var o = IngestOptions()
+        o.keepPrevious = false
+        _ = try Ingest.run(file: dir.file("gen1.csv"), workspace: ws, options: o)
+        #expect(try Workspace(path: ws).info().rowCount == 1)
+        #expect(try Workspace(path: previous).info().rowCount == 2)  // untouched without keepPrevious
+    }
 }

@@ -65,7 +65,11 @@ final class Worker: @unchecked Sendable {
         t.stackSize = 1 << 22
         t.start()
     }
-    func join() { done.wait() }
+    /// Waits for `body` to return; may be called more than once.
+    func join() {
+        done.wait()
+        done.signal()
+    }
 }
 
 /// Hands a non-Sendable value to exactly one other thread at a time (pipeline stages own it in turn).

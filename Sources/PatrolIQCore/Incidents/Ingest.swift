@@ -19,6 +19,8 @@ public struct IngestOptions: Sendable {
     /// Side of a grid cell in metres.
     public var cellSize: Double = 500
     public var delimiter: UInt8 = UInt8(ascii: ",")
+    /// Keep the replaced workspace as `WORKSPACE.previous` until the next ingest.
+    public var keepPrevious = true
 
     public init() {}
 }
@@ -66,7 +68,7 @@ public enum Ingest {
         let c = extent.center
         let projection = LocalProjection(originLon: c.lon, originLat: c.lat)
         let grid = SquareGrid(bounds: extent, projection: projection, cellSize: options.cellSize)
-        let writer = try Workspace.create(at: workspace)
+        let writer = try Workspace.create(at: workspace, keepPrevious: options.keepPrevious)
 
         // Three stages: read, split and check CSV (thread) → filter, de-duplicate and intern (thread) →
         // assemble column chunks and write them (this thread). Batches carry every stage's results.

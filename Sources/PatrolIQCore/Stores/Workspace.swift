@@ -62,8 +62,16 @@ public final class Workspace {
             """)
     }
 
+    /// Where the workspace an ingest replaced is kept (see `create(at:keepPrevious:)`).
+    public static func previousPath(of path: String) -> String { path + ".previous" }
+
     /// Creates a fresh workspace at a temporary path; `WorkspaceWriter.commit` moves it to `path`.
-    public static func create(at path: String) throws -> WorkspaceWriter {
+    ///
+    /// With `keepPrevious`, the workspace being replaced stays as `previousPath(of:)` (a hard link, so
+    /// keeping it costs nothing) until the next ingest, which removes it on a background thread while
+    /// it reads. Besides giving one step of undo, this keeps the freeing of the old file's blocks out of
+    /// the commit: a rename over the only link to a large file waits for the filesystem to free it.
+    public static func create(at path: String, keepPrevious: Bool = false) throws -> WorkspaceWriter {
         let dir = (path as NSString).deletingLastPathComponent
         let d = dir.isEmpty ? "." : dir
         var isDir: ObjCBool = false
@@ -75,7 +83,13 @@ public final class Workspace {
         }
         let tmp = path + ".tmp-\(getpid())"
         try? FileManager.default.removeItem(atPath: tmp)
-        return try WorkspaceWriter(workspace: Workspace(creatingAt: tmp), finalPath: path)
+        var retiring: Worker?
+        if keepPrevious {
+            let previous = previousPath(of: path)
+            retiring = Worker("retire-previous") { _ = unlink(previous) }
+        }
+        return try WorkspaceWriter(
+            workspace: Workspace(creatingAt: tmp), finalPath: path, keepPrevious: keepPrevious, retiring: retiring)
     }
 
     public func meta(_ key: String) throws -> String? {
@@ -144,10 +158,15 @@ public final class WorkspaceWriter {
     private let insert: SQLiteStatement
     /// A second descriptor on the file being built, for `Writeback` and the final `fsync`.
     private let syncFD: Int32
+    private let keepPrevious: Bool
+    /// Removes the workspace kept by the ingest before, while this one is written.
+    private let retiring: Worker?
 
-    init(workspace: Workspace, finalPath: String) throws {
+    init(workspace: Workspace, finalPath: String, keepPrevious: Bool = false, retiring: Worker? = nil) throws {
         self.workspace = workspace
         self.finalPath = finalPath
+        self.keepPrevious = keepPrevious
+        self.retiring = retiring
         insert = try workspace.db.prepare(
             "INSERT INTO incident_chunks(chunk, name, rows, data) VALUES(?,?,?,?)")
         try workspace.db.execute("BEGIN")
@@ -156,6 +175,7 @@ public final class WorkspaceWriter {
 
     /// Removes the temporary file when the writer is abandoned (error or interruption).
     deinit {
+        retiring?.join()
         if syncFD >= 0 { close(syncFD) }
         if !committed { try? FileManager.default.removeItem(atPath: workspace.path) }
     }
@@ -208,6 +228,12 @@ public final class WorkspaceWriter {
         try workspace.db.execute("PRAGMA journal_mode = DELETE")
         // Make the bytes durable before the rename makes them visible.
         if syncFD >= 0 { fsync(syncFD) }
+        if keepPrevious {
+            retiring?.join()
+            // Fails harmlessly when there is no workspace yet (or no hard links here): then the rename
+            // alone replaces it.
+            _ = link(finalPath, Workspace.previousPath(of: finalPath))
+        }
         if rename(workspace.path, finalPath) != 0 {
             throw InputError(
                 file: finalPath, "cannot replace workspace: \(String(cString: strerror(errno)))")
