@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PatrolIQCore
 
 /// A typed HTTP error with a JSON body `{"error": {"status": 400, "message": "…"}}`.
 struct APIError: HTTPResponseError {
@@ -15,24 +16,9 @@ struct APIError: HTTPResponseError {
             body: .init(byteBuffer: ByteBuffer(string: jsonBody)))
     }
 
-    var jsonBody: String { "{\"error\":{\"status\":\(status.code),\"message\":\(Self.quote(message))}}" }
-
-    /// `s` as a JSON string literal.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where c.value < 0x20:
-                let h = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
+    var jsonBody: String {
+        JSONValue.object([
+            ("error", .object([("status", .int(Int(status.code))), ("message", .string(message))]))
+        ]).json
     }
 }
