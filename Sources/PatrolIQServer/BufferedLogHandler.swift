@@ -26,9 +26,8 @@ public struct BufferedLogHandler: LogHandler {
             ? "" : " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         // rawValue and description directly: interpolating the values themselves goes through
         // String(describing:) and its dynamic casts, a measurable cost at one line per request.
-        BufferedOutput.shared.append(
-            " " + level.rawValue + " " + label + ":" + meta + " " + message.description + "\n",
-            urgent: level >= .warning)
+        let parts: [String] = [level.rawValue, " ", label, ":", meta, " ", message.description, "\n"]
+        BufferedOutput.shared.append(parts, urgent: level >= .warning)
     }
 
     static func timestamp() -> String {
@@ -64,16 +63,16 @@ final class BufferedOutput: @unchecked Sendable {
         self.timer = timer
     }
 
-    /// Appends `rest` after the current timestamp.
-    func append(_ rest: String, urgent: Bool) {
+    /// Appends a line: the current timestamp, a space, then `parts` (which end with the newline).
+    func append(_ parts: [String], urgent: Bool) {
         let now = time(nil)
         lock.lock()
         if now != second {
             second = now
-            stamp = Array(BufferedLogHandler.timestamp().utf8)
+            stamp = Array(BufferedLogHandler.timestamp().utf8) + [UInt8(ascii: " ")]
         }
         buffer.append(contentsOf: stamp)
-        buffer.append(contentsOf: rest.utf8)
+        for p in parts { buffer.append(contentsOf: p.utf8) }
         let full = buffer.count >= 1 << 16
         lock.unlock()
         if full || urgent { flush() }

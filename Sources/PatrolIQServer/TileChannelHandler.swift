@@ -44,7 +44,9 @@ struct TileFirstHTTP1Channel: HTTPChannelHandler {
 /// ETag / 304 handling, JSON errors and access-log line as the router does for tiles.
 ///
 /// Responses stay in request order: a request is answered here only when no request passed on to the
-/// router is still waiting for its response (HTTP/1.1 pipelining).
+/// router is still waiting for its response (HTTP/1.1 pipelining). A parse error's 400, written by the
+/// router for a request it never saw from here, can only make this handler pass on more requests, never
+/// answer out of order.
 final class TileChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -77,7 +79,9 @@ final class TileChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let request):
-            if pending == 0, let a = fastAnswer(request) {
+            // A client that sends without reading fills the outbound buffer: then requests go to the
+            // router, whose writer waits for the socket, so memory stays bounded.
+            if pending == 0, context.channel.isWritable, let a = fastAnswer(request) {
                 answer = a
                 passing = false
                 return
