@@ -125,7 +125,10 @@ final class TileChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         else { return nil }
         var path = request.uri
         if let q = path.utf8.firstIndex(of: UInt8(ascii: "?")) { path = String(path[..<q]) }
-        guard !path.utf8.contains(UInt8(ascii: "%")), !PathGuard.isSuspicious(path) else { return nil }
+        // Only /tiles/{layer}/{z}/{x}/{y}.png: TileJSON (/tiles/{layer}.json) and the catalogue are routes.
+        guard path.utf8.lazy.filter({ $0 == UInt8(ascii: "/") }).count == 5, !path.utf8.contains(UInt8(ascii: "%")),
+            !PathGuard.isSuspicious(path)
+        else { return nil }
         let start = ContinuousClock.now
         var head: HTTPResponseHead
         var body: ByteBuffer?

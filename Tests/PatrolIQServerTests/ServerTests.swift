@@ -333,6 +333,12 @@ final class Fixture: @unchecked Sendable {
                 #expect(String(buffer: r.body).contains("\"error\""))
             }
             try await client.execute(uri: "/%2e%2e/etc/passwd", method: .get) { #expect($0.status == .notFound) }
+            // Routes under /tiles/ that are not tile addresses go to the router.
+            try await client.execute(uri: "/tiles/all.json", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(String(buffer: r.body).contains("\"tilejson\":\"3.0.0\""))
+            }
+            try await client.execute(uri: "/tiles", method: .get) { #expect(String(buffer: $0.body).contains("all")) }
             // Pipelined on one connection: router requests and event-loop answers (a hit, an error whose
             // message is not ASCII, "10–12") come back in request order, each framed by its Content-Length.
             let port = try #require(client.port)
