@@ -70,8 +70,9 @@ public enum Ingest {
         let grid = SquareGrid(bounds: extent, projection: projection, cellSize: options.cellSize)
         let writer = try Workspace.create(at: workspace, keepPrevious: options.keepPrevious)
 
-        // Three stages: read, split and check CSV (thread) → filter, de-duplicate and intern (thread) →
-        // assemble column chunks and write them (this thread). Batches carry every stage's results.
+        // Three stages: read and split CSV (thread) → check, derive features, filter, de-duplicate and
+        // intern (thread) → assemble column chunks and write them (this thread). Batches carry every
+        // stage's results.
         let batches = BlockingQueue<CSVBatch>(limit: 4)
         let built = BlockingQueue<CSVBatch>(limit: 4)
         // Batches go back to the reading stage: recycled pages cost no page faults.
@@ -140,17 +141,17 @@ public enum Ingest {
             var assembler = TableAssembler(mapping: mapping)
             var table = IncidentTable(reserving: Workspace.chunkRows)
             let recent = options.recent
-            // With --recent, the table holds up to twice the sample before it is cut back to the newest.
-            let compactAt = recent.map { max($0 * 2, Workspace.chunkRows) }
             while let batch = try built.pop() {
                 let keptRows = batch.columns.kept.count
                 var k = 0
                 while k < keptRows {
-                    let end = compactAt == nil ? min(keptRows, k + Workspace.chunkRows - table.count) : keptRows
+                    // Without --recent, the table is cut into chunks exactly; with it, it holds up to twice
+                    // the sample before being cut back to the newest.
+                    let end = recent == nil ? min(keptRows, k + Workspace.chunkRows - table.count) : keptRows
                     assembler.append(batch, kept: k..<end, to: &table)
                     k = end
-                    if let n = recent, let limit = compactAt {
-                        guard table.count >= limit else { continue }
+                    if let n = recent {
+                        guard table.count >= max(n * 2, Workspace.chunkRows) else { continue }
                         let keep = mostRecent(table, n)
                         notRecent += table.count - keep.count
                         table = table.select(keep)

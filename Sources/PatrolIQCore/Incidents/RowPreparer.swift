@@ -54,8 +54,8 @@ struct RowPreparer {
             c.time[r] = time
             c.latitude[r] = lat
             c.longitude[r] = lon
-            guard reason == nil else {
-                c.status[r] = reason.map { Self.statusCode[$0] ?? 1 } ?? 0
+            if let reason {
+                c.status[r] = Self.statusCode[reason] ?? 1
                 continue
             }
             c.status[r] = 0

@@ -168,10 +168,23 @@ public struct TimestampFormat: Sendable, Equatable, CustomStringConvertible {
         }
         guard i == n else { return nil }
         if twelve {
-            guard let pm, hour >= 1, hour <= 12 else { return nil }
-            // 12 AM is midnight, 12 PM is noon.
-            hour = hour % 12 + (pm ? 12 : 0)
+            guard let pm, let h = Self.hour24(hour, pm: pm) else { return nil }
+            hour = h
         }
+        return Self.seconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+    }
+
+    /// A 12-hour clock's hour (1–12) on the 24-hour clock: 12 AM is midnight, 12 PM is noon.
+    @inline(__always)
+    static func hour24(_ hour: Int, pm: Bool) -> Int? {
+        guard hour >= 1, hour <= 12 else { return nil }
+        return hour % 12 + (pm ? 12 : 0)
+    }
+
+    /// Seconds since 1970 of a checked wall-clock time (years 1800–2200, leap second allowed); nil when
+    /// a part is out of range. Both parsers end here, so they accept exactly the same times.
+    @inline(__always)
+    static func seconds(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Int64? {
         guard month >= 1, month <= 12, day >= 1, day <= CivilDate.daysIn(month: month, year: year),
             hour < 24, minute < 60, second < 61, year >= 1800, year <= 2200
         else { return nil }
@@ -195,18 +208,10 @@ public struct TimestampFormat: Sendable, Equatable, CustomStringConvertible {
             let y2 = digit(7), let y3 = digit(8), let y4 = digit(9), let h1 = digit(11), let h2 = digit(12),
             let i1 = digit(14), let i2 = digit(15), let s1 = digit(17), let s2 = digit(18)
         else { return nil }
-        let month = m1 * 10 + m2
-        let day = d1 * 10 + d2
-        let year = y1 * 1000 + y2 * 100 + y3 * 10 + y4
-        var hour = h1 * 10 + h2
-        let minute = i1 * 10 + i2
-        let second = s1 * 10 + s2
-        guard hour >= 1, hour <= 12, month >= 1, month <= 12, day >= 1,
-            day <= CivilDate.daysIn(month: month, year: year), minute < 60, second < 61, year >= 1800, year <= 2200
-        else { return nil }
-        hour = hour % 12 + (ap == UInt8(ascii: "p") ? 12 : 0)
-        let days = CivilDate.daysFromCivil(year: year, month: month, day: day)
-        return Int64(days) * 86400 + Int64(hour * 3600 + minute * 60 + second)
+        guard let hour = hour24(h1 * 10 + h2, pm: ap == UInt8(ascii: "p")) else { return nil }
+        return seconds(
+            year: y1 * 1000 + y2 * 100 + y3 * 10 + y4, month: m1 * 10 + m2, day: d1 * 10 + d2, hour: hour,
+            minute: i1 * 10 + i2, second: s1 * 10 + s2)
     }
 
     public func parse(_ s: String) -> Int64? {

@@ -83,13 +83,7 @@ public final class Workspace {
         }
         let tmp = path + ".tmp-\(getpid())"
         try? FileManager.default.removeItem(atPath: tmp)
-        var retiring: Worker?
-        if keepPrevious {
-            let previous = previousPath(of: path)
-            retiring = Worker("retire-previous") { _ = unlink(previous) }
-        }
-        return try WorkspaceWriter(
-            workspace: Workspace(creatingAt: tmp), finalPath: path, keepPrevious: keepPrevious, retiring: retiring)
+        return try WorkspaceWriter(workspace: Workspace(creatingAt: tmp), finalPath: path, keepPrevious: keepPrevious)
     }
 
     public func meta(_ key: String) throws -> String? {
@@ -158,15 +152,14 @@ public final class WorkspaceWriter {
     private let insert: SQLiteStatement
     /// A second descriptor on the file being built, for `Writeback` and the final `fsync`.
     private let syncFD: Int32
-    private let keepPrevious: Bool
-    /// Removes the workspace kept by the ingest before, while this one is written.
+    /// With `keepPrevious`: removes the workspace the ingest before kept, while this one is written.
     private let retiring: Worker?
 
-    init(workspace: Workspace, finalPath: String, keepPrevious: Bool = false, retiring: Worker? = nil) throws {
+    init(workspace: Workspace, finalPath: String, keepPrevious: Bool = false) throws {
         self.workspace = workspace
         self.finalPath = finalPath
-        self.keepPrevious = keepPrevious
-        self.retiring = retiring
+        let previous = Workspace.previousPath(of: finalPath)
+        retiring = keepPrevious ? Worker("retire-previous") { _ = unlink(previous) } : nil
         insert = try workspace.db.prepare(
             "INSERT INTO incident_chunks(chunk, name, rows, data) VALUES(?,?,?,?)")
         try workspace.db.execute("BEGIN")
@@ -228,8 +221,8 @@ public final class WorkspaceWriter {
         try workspace.db.execute("PRAGMA journal_mode = DELETE")
         // Make the bytes durable before the rename makes them visible.
         if syncFD >= 0 { fsync(syncFD) }
-        if keepPrevious {
-            retiring?.join()
+        if let retiring {
+            retiring.join()
             // Fails harmlessly when there is no workspace yet (or no hard links here): then the rename
             // alone replaces it.
             _ = link(finalPath, Workspace.previousPath(of: finalPath))
