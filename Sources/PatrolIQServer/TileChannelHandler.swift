@@ -126,15 +126,13 @@ final class TileChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var path = request.uri
         if let q = path.utf8.firstIndex(of: UInt8(ascii: "?")) { path = String(path[..<q]) }
         // Only /tiles/{layer}/{z}/{x}/{y}.png: TileJSON (/tiles/{layer}.json) and the catalogue are routes.
-        guard path.utf8.lazy.filter({ $0 == UInt8(ascii: "/") }).count == 5, !path.utf8.contains(UInt8(ascii: "%")),
-            !PathGuard.isSuspicious(path)
+        guard !path.utf8.contains(UInt8(ascii: "%")), !PathGuard.isSuspicious(path), let address = TileAddress(path)
         else { return nil }
         let start = ContinuousClock.now
         var head: HTTPResponseHead
         var body: ByteBuffer?
         do {
-            switch try tiles.reply(
-                path: path, ifNoneMatch: request.headers.first(name: "if-none-match"), readStore: false)
+            switch try tiles.reply(address, ifNoneMatch: request.headers.first(name: "if-none-match"), readStore: false)
             {
             case nil, .noContent?: return nil
             case .tile(let t)?:

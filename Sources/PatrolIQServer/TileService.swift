@@ -54,6 +54,10 @@ final class TileService: Sendable {
     /// router. Errors are 400 for malformed addresses and 404 for what does not exist.
     func reply(path: String, ifNoneMatch: String?, readStore: Bool = true) throws(APIError) -> TileReply? {
         guard let address = TileAddress(path) else { throw APIError.notFound("not a tile URL") }
+        return try reply(address, ifNoneMatch: ifNoneMatch, readStore: readStore)
+    }
+
+    func reply(_ address: TileAddress, ifNoneMatch: String?, readStore: Bool = true) throws(APIError) -> TileReply? {
         guard address.isPNG else { throw APIError.notFound("tiles are .png") }
         guard let z = address.z, let x = address.x, let y = address.y else {
             throw APIError.badRequest("z, x and y must be integers")
