@@ -30,6 +30,8 @@ async function getJSON(url) {
   return r.json();
 }
 async function tryJSON(url) { try { return await getJSON(url); } catch (e) { return null; } }
+// Leaflet's attribution control takes HTML; data-derived text is escaped before it gets there.
+const escapeHTML = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 const pct = (v) => (v * 100).toFixed(1) + ' %';
 const num = (v) => Number(v).toLocaleString('en-US');
 
@@ -101,7 +103,7 @@ async function loadMap() {
     heatLayer = L.tileLayer(url, {
       minZoom: 3, maxNativeZoom: tj.maxzoom, maxZoom: 19, minNativeZoom: tj.minzoom, opacity: Number(opacity.value),
       bounds: tj.bounds ? [[tj.bounds[1], tj.bounds[0]], [tj.bounds[3], tj.bounds[2]]] : undefined,
-      attribution: tj.attribution, zIndex: 5,
+      attribution: escapeHTML(tj.attribution || ''), zIndex: 5,
     });
     heatLayer.on('tileload', () => { tilesLoaded += 1; document.body.dataset.tiles = String(tilesLoaded); });
     heatLayer.addTo(map);
@@ -159,22 +161,24 @@ async function loadMap() {
 
 function algoColour(a) { return { kmeans: '#3b528b', ward: '#832681', dbscan: '#21918c' }[a] || '#444'; }
 
+// Popup content is built as DOM nodes: every value (types come straight from the ingested CSV)
+// reaches the page as text, never as HTML.
 function popup(p) {
   const rows = [];
-  const add = (k, v) => rows.push(`<tr><td>${k}</td><td><b>${v}</b></td></tr>`);
+  const add = (k, v) => rows.push(el('tr', {}, el('td', { text: k }), el('td', {}, el('b', { text: String(v) }))));
   if (p.algorithm) add('Algorithm', `${p.algorithm} #${p.cluster}`);
   if (p.level) add('Level', p.level);
   if (p.count !== undefined) add('Incidents', `${num(p.count)} (${pct(p.share)})`);
   if (p.incidents !== undefined) add('Incidents', num(p.incidents));
-  if (p.area_km2 !== undefined) add('Area', p.area_km2.toFixed(2) + ' km²');
+  if (p.area_km2 !== undefined) add('Area', Number(p.area_km2).toFixed(2) + ' km²');
   if (p.radius_median_m !== undefined) add('Radius', `${Math.round(p.radius_median_m)} m (90 %: ${Math.round(p.radius_p90_m)} m)`);
-  if (p.top_types) add('Top types', p.top_types.slice(0, 3).map((t) => `${t.type} (${num(t.count)})`).join(', '));
+  if (Array.isArray(p.top_types)) add('Top types', p.top_types.slice(0, 3).map((t) => `${t.type} (${num(t.count)})`).join(', '));
   if (p.arrest_rate !== undefined) add('Arrest rate', pct(p.arrest_rate));
   if (p.domestic_rate !== undefined) add('Domestic', pct(p.domestic_rate));
-  if (p.mean_severity !== undefined) add('Mean severity', p.mean_severity.toFixed(2));
+  if (p.mean_severity !== undefined) add('Mean severity', Number(p.mean_severity).toFixed(2));
   if (p.peak_hour !== undefined) add('Peak', `${p.peak_weekday} ${p.peak_hour}:00`);
   if (p.threshold_per_km2 !== undefined) add('Threshold', Math.round(p.threshold_per_km2) + ' /km²');
-  return `<div class="popup"><table>${rows.join('')}</table></div>`;
+  return el('div', { class: 'popup' }, el('table', {}, ...rows));
 }
 
 function showLegend(tj) {

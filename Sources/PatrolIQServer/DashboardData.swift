@@ -1,88 +1,85 @@
 import Foundation
+import NIOConcurrencyHelpers
 import PatrolIQCore
 
-/// JSON documents for the dashboard, computed from the workspace and cached until the file changes.
+/// JSON documents for the dashboard: typed values encoded once, kept with their gzip copy and
+/// validators until the workspace file changes.
 final class DashboardData: Sendable {
     let path: String
-    private let cache = Locked<(FileStamp?, [String: [UInt8]])>((nil, [:]))
+    private let cache = NIOLockedValueBox<(stamp: FileStamp?, documents: [String: EncodedBody])>((nil, [:]))
 
     init(path: String) { self.path = path }
 
     var isReady: Bool { FileStamp(path) != nil && (try? Workspace(path: path)) != nil }
 
-    /// The cached document `key`, built by `make` from a freshly opened workspace when missing or stale.
-    func document(_ key: String, _ make: (Workspace) throws -> Any?) throws -> [UInt8]? {
+    /// The cached document `key`, built by `make` from a freshly opened workspace when missing or
+    /// stale; nil when the workspace or the document does not exist.
+    func document(_ key: String, _ make: (Workspace) throws -> (any Encodable)?) throws -> EncodedBody? {
         guard let stamp = FileStamp(path) else { return nil }
-        if let hit = cache.withLock({ c -> [UInt8]? in
-            if c.0 != stamp {
+        if let hit = cache.withLockedValue({ c -> EncodedBody? in
+            if c.stamp != stamp {
                 c = (stamp, [:])
                 return nil
             }
-            return c.1[key]
+            return c.documents[key]
         }) {
             return hit
         }
         let w = try Workspace(path: path)
-        guard let obj = try make(w) else { return nil }
-        let bytes: [UInt8]
-        if let d = obj as? Data {
-            bytes = [UInt8](d)
-        } else {
-            bytes = [UInt8](try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]))
-        }
-        cache.withLock { if $0.0 == stamp { $0.1[key] = bytes } }
-        return bytes
+        guard let value = try make(w) else { return nil }
+        let body = EncodedBody(Array(try Self.encoder.encode(value)), contentType: "application/json")
+        cache.withLockedValue { if $0.stamp == stamp { $0.documents[key] = body } }
+        return body
     }
 
-    static func encode<T: Encodable>(_ v: T) throws -> Data {
+    static var encoder: JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
-        return try e.encode(v)
+        return e
     }
 
-    func stats() throws -> [UInt8]? {
+    func stats() throws -> EncodedBody? {
         try document("stats") { w in
             let t = try w.incidents(columns: [
                 "time", "type", "arrest", "domestic", "hour", "weekday", "month", "district", "severity",
             ])
-            let s = IncidentStatistics(t, dictionaries: try w.dictionaries())
-            var obj = try JSONSerialization.jsonObject(with: Self.encode(s)) as! [String: Any]
-            if let q = try w.qualityReport() { obj["quality"] = try JSONSerialization.jsonObject(with: Self.encode(q)) }
-            obj["info"] = try JSONSerialization.jsonObject(with: Self.encode(try w.info()))
-            return obj
+            return StatsDocument(
+                statistics: IncidentStatistics(t, dictionaries: try w.dictionaries()), quality: try w.qualityReport(),
+                info: try w.info())
         }
     }
 
-    func runs() throws -> [UInt8]? {
-        try document("runs") { w in try Self.encode(try RunStore(w).list()) }
+    func runs() throws -> EncodedBody? {
+        try document("runs") { w in try RunStore(w).list() }
     }
 
     /// One run with its dashboard artifacts (k sweep, a dendrogram of the last merges, PCA sample).
-    func run(_ id: Int?) throws -> [UInt8]? {
+    func run(_ id: Int?) throws -> EncodedBody? {
         try document("run-\(id.map(String.init) ?? "latest")") { w in
             let store = RunStore(w)
             guard let r = try? store.run(id, path: path) else { return nil }
-            var obj = try JSONSerialization.jsonObject(with: Self.encode(r)) as! [String: Any]
-            for name in ["kmeans_sweep", "pca"] {
-                if let d = try store.artifact(run: r.id, name: name) {
-                    obj[name] = try JSONSerialization.jsonObject(with: d)
-                }
+            let decoder = JSONDecoder()
+            let ward = try store.artifact(run: r.id, name: "ward_linkage").flatMap {
+                try? decoder.decode(WardDocument.self, from: $0)
             }
-            if let d = try store.artifact(run: r.id, name: "ward_linkage"),
-                let doc = try? JSONDecoder().decode(WardDocument.self, from: d)
-            {
-                obj["ward"] = [
-                    "mode": doc.mode, "leaves": doc.leaves,
-                    "top_merges": Self.topMerges(doc.merges, leaves: doc.leaves, keep: 24),
-                ]
-            }
-            return obj
+            return RunDocument(
+                record: r,
+                kmeansSweep: try store.artifact(run: r.id, name: "kmeans_sweep").flatMap {
+                    try? decoder.decode(KChoice.self, from: $0)
+                },
+                pca: try store.artifact(run: r.id, name: "pca").flatMap {
+                    try? decoder.decode(PCADocument.self, from: $0)
+                },
+                ward: ward.map {
+                    RunDocument.Dendrogram(
+                        mode: $0.mode, leaves: $0.leaves, topMerges: Self.topMerges($0.merges, leaves: $0.leaves, keep: 24))
+                })
         }
     }
 
     /// The last `keep` merges of a linkage, renumbered so the dashboard draws a small dendrogram:
     /// leaves are the `keep + 1` clusters that remain below them, labelled with their sizes.
-    static func topMerges(_ merges: [Merge], leaves n: Int, keep: Int) -> [String: Any] {
+    static func topMerges(_ merges: [Merge], leaves n: Int, keep: Int) -> TopMerges {
         let k = min(keep, merges.count)
         let first = merges.count - k
         var ids: [Int: Int] = [:]
@@ -90,33 +87,94 @@ final class DashboardData: Sendable {
         func id(_ c: Int) -> Int {
             if c >= n + first { return (c - n - first) + (k + 1) }
             if let v = ids[c] { return v }
-            ids[c] = leafSizes.count
+            let v = leafSizes.count
+            ids[c] = v
             leafSizes.append(c < n ? 1 : merges[c - n].size)
-            return ids[c]!
+            return v
         }
         let rows = merges[first...].map { m in [Double(id(m.a)), Double(id(m.b)), m.height, m.size] }
-        return ["leaves": leafSizes, "merges": rows]
+        return TopMerges(leaves: leafSizes, merges: rows)
     }
 
-    func temporal(_ id: Int?) throws -> [UInt8]? {
-        try document("temporal-\(id.map(String.init) ?? "latest")") { w in
+    func temporal(_ id: Int?) throws -> EncodedBody? {
+        try document("temporal-\(id.map(String.init) ?? "latest")") { w -> TemporalAnalysis? in
             let store = RunStore(w)
-            if let id {
-                return try store.artifact(run: id, name: "temporal")
-            }
-            for r in try store.list().reversed() {
-                if let d = try store.artifact(run: r.id, name: "temporal") { return d }
+            let ids = try id.map { [$0] } ?? store.list().reversed().map(\.id)
+            for run in ids {
+                if let d = try store.artifact(run: run, name: "temporal") {
+                    return try JSONDecoder().decode(TemporalAnalysis.self, from: d)
+                }
             }
             return nil
         }
     }
 
-    func clusters(_ id: Int?) throws -> [UInt8]? {
+    func clusters(_ id: Int?) throws -> EncodedBody? {
         try document("clusters-\(id.map(String.init) ?? "latest")") { w in
             let store = RunStore(w)
             guard let r = try? store.run(id, path: path) else { return nil }
-            let s = try store.summaries(run: r.id)
-            return ["run_id": r.id, "clusters": try JSONSerialization.jsonObject(with: Self.encode(s))]
+            return ClustersDocument(runID: r.id, clusters: try store.summaries(run: r.id))
         }
+    }
+}
+
+/// `/api/stats`: the statistics with the quality report and workspace info beside them.
+struct StatsDocument: Encodable {
+    let statistics: IncidentStatistics
+    let quality: QualityReport?
+    let info: WorkspaceInfo
+
+    enum CodingKeys: String, CodingKey { case quality, info }
+
+    func encode(to encoder: any Encoder) throws {
+        try statistics.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(quality, forKey: .quality)
+        try c.encode(info, forKey: .info)
+    }
+}
+
+/// `/api/runs/{id}`: the run record with its dashboard artifacts beside it.
+struct RunDocument: Encodable {
+    let record: RunRecord
+    let kmeansSweep: KChoice?
+    let pca: PCADocument?
+    let ward: Dendrogram?
+
+    struct Dendrogram: Encodable {
+        let mode: String
+        let leaves: Int
+        let topMerges: TopMerges
+        enum CodingKeys: String, CodingKey {
+            case mode, leaves
+            case topMerges = "top_merges"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kmeansSweep = "kmeans_sweep"
+        case pca, ward
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try record.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(kmeansSweep, forKey: .kmeansSweep)
+        try c.encodeIfPresent(pca, forKey: .pca)
+        try c.encodeIfPresent(ward, forKey: .ward)
+    }
+}
+
+struct TopMerges: Encodable, Equatable {
+    let leaves: [Double]
+    let merges: [[Double]]
+}
+
+struct ClustersDocument: Encodable {
+    let runID: Int
+    let clusters: [String: [ClusterSummary]]
+    enum CodingKeys: String, CodingKey {
+        case runID = "run_id"
+        case clusters
     }
 }

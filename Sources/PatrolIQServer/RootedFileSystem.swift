@@ -39,17 +39,23 @@ struct RootedFileSystem: FileProvider {
     }
 }
 
-/// The dashboard's files: `/js/…` from Debian's JavaScript folder, everything else from `web/`,
-/// each confined to its root. One FileMiddleware serves both.
+/// The dashboard's files: `/js/{library}/…` from the named libraries in Debian's JavaScript folder
+/// (only those the dashboard uses, not every package installed there), everything else from
+/// `web/`, each confined to its root. One FileMiddleware serves both.
 struct StaticFiles: FileProvider {
     typealias FileAttributes = LocalFileSystem.FileAttributes
     typealias FileIdentifier = String
 
     let web: RootedFileSystem
-    let js: RootedFileSystem
+    let js: [(name: String, files: RootedFileSystem)]
 
     func getFileIdentifier(_ path: String) -> String? {
-        if path == "/js" || path.hasPrefix("/js/") { return js.getFileIdentifier(String(path.dropFirst(3))) }
+        if path == "/js" || path.hasPrefix("/js/") {
+            let rest = path.dropFirst(4)
+            let library = rest.prefix { $0 != "/" }
+            guard let files = js.first(where: { $0.name == library })?.files else { return nil }
+            return files.getFileIdentifier(String(rest.dropFirst(library.count)))
+        }
         return web.getFileIdentifier(path)
     }
 

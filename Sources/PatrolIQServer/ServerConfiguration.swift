@@ -7,8 +7,18 @@ public struct ServerConfiguration: Sendable {
     public var geojsonDirectory = "geojson"
     /// The dashboard.
     public var webDirectory = "web"
-    /// Debian's front-end libraries (libjs-leaflet, libjs-chart.js), served under /js.
+    /// Debian's front-end libraries folder; only `javascriptLibraries` in it are served, under /js.
     public var javascriptDirectory = "/usr/share/javascript"
+    /// The libraries the dashboard loads (libjs-leaflet, libjs-chart.js).
+    public var javascriptLibraries = ["leaflet", "chart.js"]
+    /// The scheme, host and port clients reach the server at (behind a proxy), for the URLs in
+    /// TileJSON and the catalogues; nil to take a well-formed `Host` header or the listen address.
+    public var publicURL: String?
+    /// A connection that sends no complete request for this long after opening or after its last
+    /// response is closed (idle keep-alive sockets, slowloris clients).
+    public var requestTimeout: Duration = .seconds(30)
+    /// With a users file: credentials required everywhere but /health.
+    public var access: AccessControl?
     /// How to answer a tile inside a layer's zoom range and bounds that holds no data.
     public var emptyTile: EmptyTileMode = .transparentPNG
     /// `Cache-Control: max-age` for tiles, seconds.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import PatrolIQCore
@@ -43,6 +44,8 @@ struct LayerInfo: Sendable {
     let center: [Double]?
     let metadata: [String: String]
     let tileSize: Int
+    /// The colour legend written by `patroliq tiles` (nil for other writers' stores).
+    let legend: TileLegend?
 }
 
 /// MBTiles layers in the tiles directory, opened read-only with a small pool of connections each.
@@ -52,7 +55,7 @@ struct LayerInfo: Sendable {
 final class TileCatalog: Sendable {
     let directory: String
     /// Open stores by layer name, with when their file's identity was last compared with the disk.
-    private let stores = Locked<[String: (store: Store, checked: ContinuousClock.Instant)]>([:])
+    private let stores = NIOLockedValueBox<[String: (store: Store, checked: ContinuousClock.Instant)]>([:])
 
     final class Store: @unchecked Sendable {
         let stamp: FileStamp
@@ -60,12 +63,12 @@ final class TileCatalog: Sendable {
         let serial: UInt64
         let info: LayerInfo
         let path: String
-        private let pool = Locked<[MBTilesReader]>([])
+        private let pool = NIOLockedValueBox<[MBTilesReader]>([])
 
         init(path: String, name: String, stamp: FileStamp) throws {
             self.path = path
             self.stamp = stamp
-            serial = Self.opened.withLock {
+            serial = Self.opened.withLockedValue {
                 $0 += 1
                 return $0
             }
@@ -75,15 +78,17 @@ final class TileCatalog: Sendable {
             let c = m["center"]?.split(separator: ",").compactMap { Double($0) }
             info = LayerInfo(
                 name: name, path: path, minZoom: Int(m["minzoom"] ?? "") ?? 0, maxZoom: Int(m["maxzoom"] ?? "") ?? 22,
-                bounds: b, center: c?.count == 3 ? c : nil, metadata: m, tileSize: Int(m["tilesize"] ?? "") ?? 256)
-            pool.withLock { $0.append(r) }
+                bounds: b, center: c?.count == 3 ? c : nil, metadata: m, tileSize: Int(m["tilesize"] ?? "") ?? 256,
+                legend: m["json"].flatMap { try? JSONDecoder().decode(TileLegend.Metadata.self, from: Data($0.utf8)) }?
+                    .patroliq)
+            pool.withLockedValue { $0.append(r) }
         }
 
-        private static let opened = Locked<UInt64>(0)
+        private static let opened = NIOLockedValueBox<UInt64>(0)
 
         func withReader<R>(_ body: (MBTilesReader) throws -> R) throws -> R {
-            let r = try pool.withLock { $0.popLast() } ?? MBTilesReader(path: path)
-            defer { pool.withLock { if $0.count < 8 { $0.append(r) } } }
+            let r = try pool.withLockedValue { $0.popLast() } ?? MBTilesReader(path: path)
+            defer { pool.withLockedValue { if $0.count < 8 { $0.append(r) } } }
             return try body(r)
         }
     }
@@ -106,20 +111,20 @@ final class TileCatalog: Sendable {
     /// when there is none.
     func store(_ name: String) -> Store? {
         let now = ContinuousClock.now
-        let known = stores.withLock { $0[name] }
+        let known = stores.withLockedValue { $0[name] }
         if let known, now - known.checked < Self.recheck { return known.store }
         guard Self.isValidName(name) else { return nil }
         let path = directory + "/" + name + ".mbtiles"
         guard let stamp = FileStamp(path) else {
-            stores.withLock { $0[name] = nil }
+            stores.withLockedValue { $0[name] = nil }
             return nil
         }
         if let s = known?.store, s.stamp == stamp {
-            stores.withLock { $0[name] = (s, now) }
+            stores.withLockedValue { $0[name] = (s, now) }
             return s
         }
         guard let s = try? Store(path: path, name: name, stamp: stamp) else { return nil }
-        stores.withLock { $0[name] = (s, now) }
+        stores.withLockedValue { $0[name] = (s, now) }
         return s
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
@@ -15,13 +16,26 @@ struct TileFirstHTTP1Channel: HTTPChannelHandler {
     let responder: Responder
     let tiles: TileService
     let accessLog: Logger
+    /// See `RequestDeadlineHandler`.
+    let requestTimeout: TimeAmount
+
+    /// Hummingbird's own header limits (80 KiB, 1 000 fields), not NIO's far larger defaults.
+    static var decoderLimits: NIOHTTPDecoderLimitConfiguration {
+        let hb = HTTP1Channel.Configuration.DecoderConfiguration()
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderFieldSize = hb.maxHeaderFieldSize
+        limits.maxHeaderListSize = hb.maxHeaderListSize
+        limits.maxHeaderFieldCount = hb.maxHeaderFieldCount
+        return limits
+    }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
             try pipeline.configureHTTPServerPipeline(
                 withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
-                withEncoderConfiguration: .init(), withDecoderLimitConfiguration: .init())
+                withEncoderConfiguration: .init(), withDecoderLimitConfiguration: Self.decoderLimits)
+            try pipeline.addHandler(RequestDeadlineHandler(timeout: requestTimeout))
             try pipeline.addHandler(TileChannelHandler(tiles: tiles, logger: accessLog))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
@@ -128,6 +142,14 @@ final class TileChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // Only /tiles/{layer}/{z}/{x}/{y}.png: TileJSON (/tiles/{layer}.json) and the catalogue are routes.
         guard !path.utf8.contains(UInt8(ascii: "%")), !PathGuard.isSuspicious(path), let address = TileAddress(path)
         else { return nil }
+        // Without valid credentials the router answers (401 with its challenge).
+        if let access = tiles.access,
+            access.authorize(
+                authorization: request.headers.first(name: "authorization"),
+                accessToken: AccessMiddleware<BasicRequestContext>.queryToken(request.uri)) == nil
+        {
+            return nil
+        }
         let start = ContinuousClock.now
         var head: HTTPResponseHead
         var body: ByteBuffer?

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOConcurrencyHelpers
 import PatrolIQCore
 
 /// The answer to a tile URL that exists.
@@ -20,7 +21,10 @@ final class TileService: Sendable {
     let config: ServerConfiguration
     let empty256: TileHit
     let empty512: TileHit
-    private let cache = Locked<(bytes: Int, tiles: [Key: TileHit])>((0, [:]))
+    /// With `--users`: requests need credentials (checked here for the paths that skip the router).
+    let access: AccessControl?
+    let logger = Logger(label: "patroliq")
+    private let cache = NIOLockedValueBox<(bytes: Int, tiles: [Key: TileHit])>((0, [:]))
     static let cacheBudget = 64 << 20
 
     /// A tile of one opened store (`Store.serial`), so a replaced store never serves stale bytes.
@@ -34,6 +38,7 @@ final class TileService: Sendable {
     init(catalog: TileCatalog, config: ServerConfiguration) {
         self.catalog = catalog
         self.config = config
+        access = config.access
         empty256 = Self.emptyPNG(256, maxAge: config.tileMaxAge)
         empty512 = Self.emptyPNG(512, maxAge: config.tileMaxAge)
     }
@@ -70,7 +75,7 @@ final class TileService: Sendable {
         let name = retina ? layer + "@2x" : layer
         guard let store = catalog.store(name) else { throw APIError.notFound("no tile layer '\(name)'") }
         let key = Key(store: store.serial, z: z, x: x, y: y)
-        var tile = cache.withLock { $0.tiles[key] }
+        var tile = cache.withLockedValue { $0.tiles[key] }
         if tile == nil {
             // Not served recently: check the address against the layer, then read the store.
             let info = store.info
@@ -88,7 +93,9 @@ final class TileService: Sendable {
             do {
                 stored = try store.withReader { try $0.tileWithID(z: z, x: x, y: y) }
             } catch {
-                throw APIError(status: .serviceUnavailable, message: "tile store '\(name)' cannot be read: \(error)")
+                // The detail (a path, SQLite's message) goes to the log, not to the client.
+                logger.error("tile store \(store.path) cannot be read: \(error)", source: "PatrolIQServer")
+                throw APIError(status: .serviceUnavailable, message: "tile layer '\(name)' cannot be read")
             }
             let t: TileHit
             if let hit = stored {
@@ -101,7 +108,7 @@ final class TileService: Sendable {
                 t = info.tileSize >= 512 ? empty512 : empty256
             }
             tile = t
-            cache.withLock { c in
+            cache.withLockedValue { c in
                 if c.bytes + t.data.readableBytes > Self.cacheBudget { c = (0, [:]) }
                 c.tiles[key] = t
                 c.bytes += t.data.readableBytes
@@ -133,7 +140,12 @@ struct FastTileResponder<Next: HTTPResponder>: HTTPResponder where Next.Context 
     func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
         let path = request.uri.path
         guard request.method == .get || request.method == .head, path.hasPrefix("/tiles/"),
-            path.utf8.lazy.filter({ $0 == UInt8(ascii: "/") }).count == 5, !PathGuard.isSuspicious(path)
+            path.utf8.lazy.filter({ $0 == UInt8(ascii: "/") }).count == 5, !PathGuard.isSuspicious(path),
+            tiles.access.map({
+                $0.authorize(
+                    authorization: request.headers[.authorization],
+                    accessToken: AccessMiddleware<BasicRequestContext>.queryToken(request.uri.string)) != nil
+            }) ?? true
         else { return try await next.respond(to: request, context: context) }
         let start = ContinuousClock.now
         var response: Response

@@ -48,7 +48,7 @@ struct Assignments: ParsableCommand {
         try h.close()
         guard rename(tmp, out) == 0 else {
             unlink(tmp)
-            throw InputError(file: out, "cannot write: \(String(cString: strerror(errno)))")
+            throw RuntimeError(file: out, "cannot write: \(String(cString: strerror(errno)))")
         }
         print(
             "wrote \(out): \(t.count) incidents, labels \(names.joined(separator: ", ")) of run \(r.id)")

@@ -3,7 +3,7 @@ import Foundation
 import PatrolIQCore
 
 @main
-struct PatrolIQ: ParsableCommand {
+struct PatrolIQ: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "patroliq",
         abstract:
@@ -16,17 +16,23 @@ struct PatrolIQ: ParsableCommand {
             """,
         subcommands: [
             Generate.self, Ingest.self, Stats.self, Cluster.self, Runs.self, Assignments.self, Tiles.self, Export.self,
-            Serve.self,
+            Serve.self, Users.self,
         ])
 
     /// Parses and runs, mapping errors to the project's exit codes: usage and input errors exit 2
     /// with one line on stderr, runtime failures exit 1.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var async = command as? any AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
         } catch let e as InputError {
             fail(e.description, code: 2)
+        } catch let e as RuntimeError {
+            fail(e.description, code: 1)
         } catch let e as SQLiteError {
             fail(e.description, code: 1)
         } catch {

@@ -186,13 +186,34 @@ final class Fixture: @unchecked Sendable {
                 let gz = Array(buffer: r.body)
                 #expect(gz.count < plain.count && gz.prefix(2) == [0x1F, 0x8B])
             }
-            try await client.execute(uri: "/geojson/centroids?bbox=-87.70,41.85,-87.60,41.95", method: .get) { r in
+            // The box must drop the centroids outside it and keep every one inside.
+            let all = try JSONSerialization.jsonObject(
+                with: Data(try #require(FileManager.default.contents(atPath: f.config.geojsonDirectory + "/centroids.geojson"))))
+            let allFeatures = try #require((all as? [String: Any])?["features"] as? [[String: Any]])
+            func point(_ feat: [String: Any]) -> [Double] {
+                ((feat["geometry"] as? [String: Any])?["coordinates"] as? [Double]) ?? []
+            }
+            let lons = allFeatures.map { point($0)[0] }.sorted()
+            let lats = allFeatures.map { point($0)[1] }.sorted()
+            // A box around the lower-left half of the centroids: some inside, some outside.
+            let box = (minLon: lons[0] - 0.001, minLat: lats[0] - 0.001, maxLon: lons[lons.count / 2], maxLat: lats[lats.count / 2])
+            let inside = allFeatures.filter { feat in
+                let c = point(feat)
+                return c[0] >= box.minLon && c[0] <= box.maxLon && c[1] >= box.minLat && c[1] <= box.maxLat
+            }.map { $0["id"] as? String }
+            #expect(!inside.isEmpty && inside.count < allFeatures.count)
+            try await client.execute(
+                uri: "/geojson/centroids?bbox=\(box.minLon),\(box.minLat),\(box.maxLon),\(box.maxLat)", method: .get
+            ) { r in
                 #expect(r.status == .ok)
                 let fc = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
                 let feats = try #require(fc["features"] as? [[String: Any]])
-                for feat in feats {
-                    let c = ((feat["geometry"] as? [String: Any])?["coordinates"] as? [Double]) ?? []
-                    #expect(c[0] >= -87.70 && c[0] <= -87.60 && c[1] >= 41.85 && c[1] <= 41.95)
+                #expect(feats.map { $0["id"] as? String } == inside)
+                #expect((fc["bbox"] as? [Double])?.count == 4)
+            }
+            for bad in ["1,2,3", "1,x,2,3", "1,2,3,4,5", "nan,1,2,3", "3,1,2,4"] {
+                try await client.execute(uri: "/geojson/centroids?bbox=\(bad)", method: .get) {
+                    #expect($0.status == .badRequest, "\(bad)")
                 }
             }
             try await client.execute(uri: "/geojson/centroids?bbox=1,2,3", method: .get) {
@@ -343,7 +364,7 @@ final class Fixture: @unchecked Sendable {
             // message is not ASCII, "10–12") come back in request order, each framed by its Content-Length.
             let port = try #require(client.port)
             let paths = [uri, "/tiles/all/3/1/1.png", "/health", uri, "/api/stats", uri]
-            let replies = try Self.exchange(
+            let replies = try await Self.exchangeOffPool(
                 port: port, paths.map { "GET \($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined(), responses: paths.count)
             try #require(replies.count == paths.count)
             #expect(replies.map(\.status) == [200, 404, 200, 200, 200, 200])
@@ -352,6 +373,20 @@ final class Fixture: @unchecked Sendable {
             let error = try JSONSerialization.jsonObject(with: replies[1].body) as? [String: [String: Any]]
             #expect((error?["error"]?["message"] as? String)?.contains("10–12") == true)
         }
+    }
+
+    static func exchangeOffPool(port: Int, _ request: String, responses: Int) async throws -> [(
+        status: Int, head: String, body: Data
+    )] {
+        let r = await offPool { Result { try exchange(port: port, request, responses: responses).map { Reply($0) } } }
+        return try r.get().map { ($0.status, $0.head, $0.body) }
+    }
+
+    struct Reply: Sendable {
+        let status: Int
+        let head: String
+        let body: Data
+        init(_ t: (status: Int, head: String, body: Data)) { (status, head, body) = t }
     }
 
     /// Sends `request` on a new connection and splits what comes back into `responses` HTTP responses

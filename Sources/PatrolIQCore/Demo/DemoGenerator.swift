@@ -53,19 +53,19 @@ public struct DemoGenerator: Sendable {
             state.row(i, into: &out)
             if out.count > 900_000 {
                 guard fwrite(out, 1, out.count, f) == out.count else {
-                    throw InputError(file: path, "write failed: \(String(cString: strerror(errno)))")
+                    throw RuntimeError(file: path, "write failed: \(String(cString: strerror(errno)))")
                 }
                 out.removeAll(keepingCapacity: true)
                 if i & 0xFFFF == 0 { progress?(i) }
             }
         }
         guard fwrite(out, 1, out.count, f) == out.count, fflush(f) == 0 else {
-            throw InputError(file: path, "write failed: \(String(cString: strerror(errno)))")
+            throw RuntimeError(file: path, "write failed: \(String(cString: strerror(errno)))")
         }
         fclose(f)
         ok = true
         guard rename(tmp, path) == 0 else {
-            throw InputError(file: path, "cannot rename into place: \(String(cString: strerror(errno)))")
+            throw RuntimeError(file: path, "cannot rename into place: \(String(cString: strerror(errno)))")
         }
         progress?(rows)
     }

@@ -34,7 +34,7 @@ public enum GridExport {
         }
         guard rename(tmp, path) == 0 else {
             unlink(tmp)
-            throw InputError(file: path, "cannot write: \(String(cString: strerror(errno)))")
+            throw RuntimeError(file: path, "cannot write: \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -142,7 +142,7 @@ public final class GeoJSONWriter {
         try flush()
         try handle.close()
         guard rename(tmp, path) == 0 else {
-            throw InputError(file: path, "cannot write: \(String(cString: strerror(errno)))")
+            throw RuntimeError(file: path, "cannot write: \(String(cString: strerror(errno)))")
         }
         done = true
     }

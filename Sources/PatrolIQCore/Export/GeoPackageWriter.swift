@@ -173,7 +173,7 @@ public final class GeoPackageWriter {
         }
         try db.execute("COMMIT")
         guard rename(tmp, path) == 0 else {
-            throw InputError(file: path, "cannot write: \(String(cString: strerror(errno)))")
+            throw RuntimeError(file: path, "cannot write: \(String(cString: strerror(errno)))")
         }
         committed = true
     }

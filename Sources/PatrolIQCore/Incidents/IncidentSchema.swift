@@ -8,6 +8,9 @@ public enum IncidentField: String, CaseIterable, Sendable, Codable {
     case communityArea = "community_area"
     case fbiCode = "fbi_code"
     case latitude, longitude
+    /// A time of day in a column of its own, added to the date in `time` (portals that publish
+    /// `CrimeDate` and `CrimeTime`, or `dispatch_date` and `dispatch_time`).
+    case timeOfDay = "time_of_day"
 
     /// The City of Chicago portal's column name.
     public var chicagoColumn: String {
@@ -29,6 +32,7 @@ public enum IncidentField: String, CaseIterable, Sendable, Codable {
         case .fbiCode: "FBI Code"
         case .latitude: "Latitude"
         case .longitude: "Longitude"
+        case .timeOfDay: "Time Of Day"
         }
     }
 
@@ -63,10 +67,15 @@ public enum IncidentField: String, CaseIterable, Sendable, Codable {
         case .fbiCode: ["fbi code", "fbi_code", "ucr"]
         case .latitude: ["latitude", "lat", "geo_lat", "y_lat"]
         case .longitude: ["longitude", "lon", "lng", "long", "geo_lon", "x_lon"]
+        // Found from the values (see TimeColumns), not by name alone.
+        case .timeOfDay: []
         }
     }
 
     static let required: [IncidentField] = [.latitude, .longitude, .time]
+
+    /// Fields a user may name with `--map` (and `date`, the same as `time`).
+    public static var mappable: String { (allCases.map(\.rawValue) + ["date"]).joined(separator: ", ") }
 }
 
 /// Which CSV column feeds each field, resolved against a header row.
@@ -76,6 +85,12 @@ public struct ColumnMapping: Sendable, Equatable {
     /// True when the header is the City of Chicago portal's.
     public private(set) var isChicago = false
     public let header: [String]
+
+    /// Sets the time columns found from the values.
+    public mutating func setTime(_ time: Int, timeOfDay: Int?) {
+        index[.time] = time
+        index[.timeOfDay] = timeOfDay
+    }
 
     /// Parses `--map latitude=Lat,longitude=Lon,...` into field → column name.
     public static func parse(_ spec: String, file: String) throws -> [IncidentField: String] {
@@ -87,14 +102,18 @@ public struct ColumnMapping: Sendable, Equatable {
             guard kv.count == 2, !kv[1].isEmpty else {
                 throw InputError(file: file, "--map entry '\(part)' is not FIELD=COLUMN")
             }
+            // `date` names the column whose date `time_of_day` completes: it is the time field.
+            if kv[0].lowercased() == "date" {
+                out[.time] = kv[1]
+                continue
+            }
             guard
                 let f = IncidentField(rawValue: kv[0].lowercased())
                     ?? IncidentField.allCases.first(where: {
                         "\($0)".lowercased() == kv[0].lowercased()
                     })
             else {
-                let names = IncidentField.allCases.map(\.rawValue).joined(separator: ", ")
-                throw InputError(file: file, "--map names unknown field '\(kv[0])' (known: \(names))")
+                throw InputError(file: file, "--map names unknown field '\(kv[0])' (known: \(IncidentField.mappable))")
             }
             out[f] = kv[1]
         }
@@ -103,11 +122,12 @@ public struct ColumnMapping: Sendable, Equatable {
 
     /// Resolves fields against `header`: explicit `map` entries first, then the Chicago names, then synonyms.
     /// Throws when a mapped column is absent or a required field (latitude, longitude, time) has no column.
-    public init(header: [String], map: [IncidentField: String] = [:], file: String) throws {
+    /// With `requireTime` false a missing time column is left for `TimeColumns` to find from the values.
+    public init(header: [String], map: [IncidentField: String] = [:], file: String, requireTime: Bool = true) throws {
         self.header = header
         let norm = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         func find(_ name: String) -> Int? { norm.firstIndex(of: name.lowercased()) }
-        let chicagoNames = IncidentField.allCases.map { $0.chicagoColumn.lowercased() }
+        let chicagoNames = IncidentField.allCases.filter { $0 != .timeOfDay }.map { $0.chicagoColumn.lowercased() }
         isChicago = map.isEmpty && chicagoNames.allSatisfy { norm.contains($0) }
         for f in IncidentField.allCases {
             if let col = map[f] {
@@ -121,7 +141,7 @@ public struct ColumnMapping: Sendable, Equatable {
                 index[f] = i
             }
         }
-        for f in IncidentField.required where index[f] == nil {
+        for f in IncidentField.required where index[f] == nil && (requireTime || f != .time) {
             throw InputError(
                 file: file, line: 1, field: f.rawValue,
                 "no \(f.rawValue) column in the header; name it with --map \(f.rawValue)=COLUMN")

@@ -52,7 +52,9 @@ public enum Ingest {
         }
         let header = firstBatch.record(0).strings
         firstBatch.dropFirst(1)
-        let mapping = try ColumnMapping(header: header, map: options.mapping, file: file)
+        var found = try ColumnMapping(header: header, map: options.mapping, file: file, requireTime: false)
+        if !found.isChicago { try chooseTimeColumns(&found, batch: firstBatch, options: options, file: file) }
+        let mapping = found
         var report = QualityReport(file: file)
         report.schema = mapping.isChicago ? "chicago" : "mapped"
 
@@ -186,6 +188,17 @@ public enum Ingest {
         }
         report = finalReport
         if options.recent != nil { report.exclude(.notRecent, line: 0, count: notRecent) }
+        if kept == 0, let unread = preparer.value.firstUnreadTime,
+            report.count(.unparsableDate) + report.count(.unparsableTime) + report.count(.missingDate)
+                + report.count(.missingTime) + report.count(.wrongFieldCount) == report.rowsRead
+        {
+            let column = header[mapping.index[.time] ?? 0]
+            let tod = mapping.index[.timeOfDay].map { " with time of day from '\(header[$0])'" } ?? ""
+            throw InputError(
+                file: file, line: unread.line, field: column,
+                "no row's date could be read (column '\(column)'\(tod); first value \"\(unread.value)\"); "
+                    + "give its layout with --time-format, e.g. --time-format '%d.%m.%Y %H:%M'")
+        }
         guard kept > 0 else {
             throw InputError(
                 file: file,
@@ -202,6 +215,32 @@ public enum Ingest {
             timeMin: tmin, timeMax: tmax)
         try writer.commit(info: info, report: report)
         return IngestResult(report: report, info: info, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Rows of the first batch read to classify columns (see `TimeColumns`).
+    static let timeSampleRows = 500
+
+    /// Fixes the time (and time-of-day) columns from names and values; errors when there is none.
+    static func chooseTimeColumns(
+        _ mapping: inout ColumnMapping, batch: CSVBatch, options: IngestOptions, file: String
+    ) throws {
+        let header = mapping.header
+        var samples = [[String]](repeating: [], count: header.count)
+        for r in 0..<min(batch.count, timeSampleRows) {
+            let rec = batch.record(r)
+            guard rec.count == header.count else { continue }
+            for c in header.indices { samples[c].append(rec.string(c)) }
+        }
+        let chosen = TimeColumns.choose(
+            header: header, samples: samples, mappedTime: mapping.index[.time],
+            mappedTimeOfDay: mapping.index[.timeOfDay], explicitTime: options.mapping[.time] != nil)
+        guard let time = chosen.time else {
+            throw InputError(
+                file: file, line: 1, field: "time",
+                "no column holds dates (by name or by value); name it with --map time=COLUMN, or --map date=COLUMN,time_of_day=COLUMN when the time of day has its own column"
+            )
+        }
+        mapping.setTime(time, timeOfDay: chosen.timeOfDay)
     }
 
     /// Indices of the `n` most recent rows (ties broken by earlier line).

@@ -8,6 +8,9 @@ public enum RejectReason: String, CaseIterable, Codable, Sendable {
     case unparsableCoordinates = "unparsable_coordinates"
     case outsideExtent = "outside_extent"
     case duplicateID = "duplicate_id"
+    case zeroCoordinates = "zero_coordinates"
+    case missingTime = "missing_time"
+    case unparsableTime = "unparsable_time"
 
     public var label: String {
         switch self {
@@ -17,7 +20,10 @@ public enum RejectReason: String, CaseIterable, Codable, Sendable {
         case .missingCoordinates: "missing coordinates"
         case .unparsableCoordinates: "unparsable coordinates"
         case .outsideExtent: "coordinates outside the extent"
-        case .duplicateID: "duplicate ID"
+        case .duplicateID: "duplicate record (same ID, same content)"
+        case .zeroCoordinates: "coordinates (0, 0): place unknown"
+        case .missingTime: "missing time of day"
+        case .unparsableTime: "unparsable time of day"
         }
     }
 }
@@ -48,6 +54,9 @@ public struct QualityReport: Codable, Sendable, Equatable {
     public var rowsKept = 0
     public var rejected: [String: Entry] = [:]
     public var excluded: [String: Entry] = [:]
+    /// Rows kept although their ID was seen before with other content: one incident with several
+    /// offences, as many portals publish it.
+    public var repeatedIDs = Entry()
     public var extent: GeoBounds?
     public var timeFormat: String?
     public var schema: String = "chicago"
@@ -57,6 +66,21 @@ public struct QualityReport: Codable, Sendable, Equatable {
         case rowsRead = "rows_read"
         case rowsKept = "rows_kept"
         case timeFormat = "time_format"
+        case repeatedIDs = "repeated_ids_kept"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        file = try c.decode(String.self, forKey: .file)
+        rowsRead = try c.decode(Int.self, forKey: .rowsRead)
+        rowsKept = try c.decode(Int.self, forKey: .rowsKept)
+        rejected = try c.decode([String: Entry].self, forKey: .rejected)
+        excluded = try c.decode([String: Entry].self, forKey: .excluded)
+        extent = try c.decodeIfPresent(GeoBounds.self, forKey: .extent)
+        timeFormat = try c.decodeIfPresent(String.self, forKey: .timeFormat)
+        schema = try c.decodeIfPresent(String.self, forKey: .schema) ?? "chicago"
+        // Workspaces written before repeated IDs were kept have none.
+        repeatedIDs = try c.decodeIfPresent(Entry.self, forKey: .repeatedIDs) ?? Entry()
     }
 
     public init(file: String) { self.file = file }
@@ -67,6 +91,8 @@ public struct QualityReport: Codable, Sendable, Equatable {
     public mutating func reject(_ r: RejectReason, line: Int) {
         Self.add(&rejected[r.rawValue, default: Entry()], line)
     }
+    public mutating func noteRepeatedID(line: Int) { Self.add(&repeatedIDs, line) }
+
     public mutating func exclude(_ r: FilterReason, line: Int, count: Int = 1) {
         Self.add(&excluded[r.rawValue, default: Entry()], line, count: count)
     }
@@ -88,6 +114,10 @@ public struct QualityReport: Codable, Sendable, Equatable {
             guard let e = rejected[r.rawValue], e.count > 0 else { continue }
             let lines = e.firstLines.map(String.init).joined(separator: ", ")
             s += "  rejected  \(r.label): \(e.count) (first lines: \(lines))\n"
+        }
+        if repeatedIDs.count > 0 {
+            let lines = repeatedIDs.firstLines.map(String.init).joined(separator: ", ")
+            s += "  kept      repeated ID with other content: \(repeatedIDs.count) (first lines: \(lines))\n"
         }
         for r in FilterReason.allCases {
             guard let e = excluded[r.rawValue], e.count > 0 else { continue }

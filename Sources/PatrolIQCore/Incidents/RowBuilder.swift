@@ -85,9 +85,14 @@ struct RowBuilder {
                     continue
                 }
             }
-            if iID >= 0, !ids.insert(field(r, iID)) {
-                report.reject(.duplicateID, line: r.line)
-                continue
+            if iID >= 0 {
+                switch ids.insert(field(r, iID), content: r.contentHash) {
+                case .new: break
+                case .sameRecord:
+                    report.reject(.duplicateID, line: r.line)
+                    continue
+                case .otherRecord: report.noteRepeatedID(line: r.line)
+                }
             }
             c.type[ri] = typeCode
             c.block[ri] = blocks.intern(field(r, iBlock)).code

@@ -2,6 +2,8 @@
 struct RowPreparer {
     let fieldCount: Int
     let iTime: Int
+    /// A separate time-of-day column (−1: none).
+    let iTimeOfDay: Int
     let iLat: Int
     let iLon: Int
     let iBeat, iDistrict, iWard, iCommunity, iArrest, iDomestic: Int
@@ -10,6 +12,10 @@ struct RowPreparer {
     let grid: SquareGrid
     /// Fixed by the user, by the schema, or detected from the first value that fits a common layout.
     private(set) var timeFormat: TimestampFormat?
+    /// The user gave the layout: values that do not fit it are rejected, not read another way.
+    let strictFormat: Bool
+    /// The first time value that could not be read, and its line, for the error when none can be.
+    private(set) var firstUnreadTime: (value: String, line: Int)?
 
     init(
         mapping: ColumnMapping, fieldCount: Int, extent: GeoBounds, projection: LocalProjection,
@@ -18,6 +24,8 @@ struct RowPreparer {
     ) {
         self.fieldCount = fieldCount
         iTime = mapping.index[.time] ?? 0
+        iTimeOfDay = mapping.index[.timeOfDay] ?? -1
+        strictFormat = timeFormat != nil
         iLat = mapping.index[.latitude] ?? 0
         iLon = mapping.index[.longitude] ?? 0
         iBeat = mapping.index[.beat] ?? -1
@@ -32,15 +40,25 @@ struct RowPreparer {
         self.timeFormat = timeFormat ?? (mapping.isChicago ? .chicago : nil)
     }
 
+    /// The wall-clock time of a value: the user's layout strictly; otherwise the layout detected
+    /// from the first value, and for values that do not fit it (a column may mix layouts) every
+    /// layout `FlexibleTime` knows, value by value.
     private mutating func parseTime(_ f: UnsafeBufferPointer<UInt8>) -> Int64? {
-        if let fmt = timeFormat { return fmt.parse(f) }
-        for fmt in TimestampFormat.common {
-            if let t = fmt.parse(f) {
-                timeFormat = fmt
-                return t
+        if let fmt = timeFormat, let t = fmt.parse(f) { return t }
+        if strictFormat { return nil }
+        if timeFormat == nil {
+            for fmt in TimestampFormat.common {
+                if let t = fmt.parse(f) {
+                    timeFormat = fmt
+                    return t
+                }
             }
         }
-        return nil
+        return FlexibleTime.parse(f)?.seconds
+    }
+
+    private mutating func noteUnread(_ f: UnsafeBufferPointer<UInt8>, _ r: CSVRecord) {
+        if firstUnreadTime == nil { firstUnreadTime = (String(decoding: f, as: UTF8.self), r.line) }
     }
 
     /// Fills the batch's validation status, time, coordinates, metres, features, areas and flags.
@@ -109,13 +127,29 @@ struct RowPreparer {
         guard r.count == fieldCount else { return (.wrongFieldCount, 0, 0, 0) }
         let tf = ByteParsing.trim(r.field(iTime))
         if tf.isEmpty { return (.missingDate, 0, 0, 0) }
-        guard let time = parseTime(tf) else { return (.unparsableDate, 0, 0, 0) }
+        guard var time = parseTime(tf) else {
+            noteUnread(tf, r)
+            return (.unparsableDate, 0, 0, 0)
+        }
+        if iTimeOfDay >= 0 {
+            let todF = ByteParsing.trim(r.field(iTimeOfDay))
+            if todF.isEmpty { return (.missingTime, 0, 0, 0) }
+            guard let tod = FlexibleTime.timeOfDay(todF) else {
+                noteUnread(todF, r)
+                return (.unparsableTime, 0, 0, 0)
+            }
+            // The date's own time (midnight, as such portals write it) gives way to the time column.
+            let day = time >= 0 ? time / 86400 : (time - 86399) / 86400
+            time = day * 86400 + Int64(tod)
+        }
         let latF = ByteParsing.trim(r.field(iLat))
         let lonF = ByteParsing.trim(r.field(iLon))
         if latF.isEmpty || lonF.isEmpty { return (.missingCoordinates, time, 0, 0) }
         guard let lat = ByteParsing.double(latF), let lon = ByteParsing.double(lonF) else {
             return (.unparsableCoordinates, time, 0, 0)
         }
+        // (0, 0) is how many systems write "no location": missing, not a place in the Atlantic.
+        if lat == 0 && lon == 0 { return (.zeroCoordinates, time, 0, 0) }
         guard extent.contains(lon: lon, lat: lat) else { return (.outsideExtent, time, lat, lon) }
         return (nil, time, lat, lon)
     }

@@ -1,13 +1,22 @@
+import Crypto
 import Foundation
 
-/// A content id: FNV-1a 64 and length. Identical tiles share it in MBTiles, and the server uses it
-/// as the strong ETag of tiles and GeoJSON files.
+/// A content id: the first 128 bits of the SHA-256 of the bytes, and their length. Identical tiles
+/// share it in MBTiles and the server uses it as the strong ETag of tiles and GeoJSON files, so it
+/// must not collide: a 64-bit non-cryptographic hash could make two different tiles one image.
 public enum ContentDigest {
-    public static func of(_ b: [UInt8]) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for c in b { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
-        return String(h, radix: 16) + "-" + String(b.count)
+    public static func of(_ b: some DataProtocol) -> String {
+        let digest = SHA256.hash(data: b)
+        var hex = ""
+        hex.reserveCapacity(48)
+        for byte in digest.prefix(16) {
+            hex.append(Self.digits[Int(byte >> 4)])
+            hex.append(Self.digits[Int(byte & 15)])
+        }
+        return hex + "-" + String(b.count)
     }
+
+    private static let digits = Array("0123456789abcdef")
 }
 
 /// An MBTiles 1.3 store: `metadata`, and tiles in TMS row order through the `map` / `images` tables
@@ -96,7 +105,7 @@ public final class MBTilesWriter {
             close(fd)
         }
         guard rename(tmpPath, finalPath) == 0 else {
-            throw InputError(file: finalPath, "cannot replace: \(String(cString: strerror(errno)))")
+            throw RuntimeError(file: finalPath, "cannot replace: \(String(cString: strerror(errno)))")
         }
         committed = true
     }

@@ -228,7 +228,7 @@ public final class WorkspaceWriter {
             _ = link(finalPath, Workspace.previousPath(of: finalPath))
         }
         if rename(workspace.path, finalPath) != 0 {
-            throw InputError(
+            throw RuntimeError(
                 file: finalPath, "cannot replace workspace: \(String(cString: strerror(errno)))")
         }
         committed = true

@@ -83,14 +83,12 @@ public enum TileRenderer {
             progress?(z, written)
         }
         let c = (lon: (bounds.minLon + bounds.maxLon) / 2, lat: (bounds.minLat + bounds.maxLat) / 2)
-        let legend: [String: Any] = [
-            "colormap": o.colormap, "colors": ramp.legend(), "units": "incidents per km²",
-            "quantile": o.capQuantile, "caps": caps, "bandwidth_m": o.bandwidth, "kernel": "gaussian",
-            "layer": layer.name, "incidents": lon.count, "tile_size": tileSize,
-        ]
-        let json = String(
-            decoding: try JSONSerialization.data(withJSONObject: ["patroliq": legend], options: [.sortedKeys]),
-            as: UTF8.self)
+        let legend = TileLegend(
+            colormap: o.colormap, colors: ramp.legend(), quantile: o.capQuantile, caps: caps,
+            bandwidthMetres: o.bandwidth, layer: layer.name, incidents: lon.count, tileSize: tileSize)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = String(decoding: try encoder.encode(TileLegend.Metadata(patroliq: legend)), as: UTF8.self)
         let f = { (v: Double) in String(format: "%.6f", v) }
         try writer.commit(metadata: [
             "name": "PatrolIQ \(layer.name)" + (o.scale == 2 ? " @2x" : ""), "format": "png", "type": "overlay",

@@ -1,24 +1,12 @@
 import Foundation
 
-/// A value behind a lock, shared by request handlers on any thread.
-final class Locked<T>: @unchecked Sendable {
-    private var value: T
-    private let lock = NSLock()
-    init(_ v: T) { value = v }
-    func withLock<R>(_ body: (inout T) throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-}
-
 /// Identity of a file on disk: a replaced file (rename over it) gets a new inode.
-struct FileStamp: Equatable, Sendable {
+public struct FileStamp: Equatable, Sendable {
     let inode: UInt64
     let size: Int64
     let mtime: Int
 
-    init?(_ path: String) {
+    public init?(_ path: String) {
         var st = stat()
         guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         inode = UInt64(st.st_ino)

@@ -1,0 +1,28 @@
+/// What a heatmap layer's colours mean, stored in the MBTiles `json` metadata under `patroliq` and
+/// served in TileJSON, so a map can draw a true legend at every zoom.
+public struct TileLegend: Codable, Sendable, Equatable {
+    public var colormap: String
+    /// Ramp colours from low to high, `#rrggbb`.
+    public var colors: [String]
+    public var units = "incidents per km²"
+    /// The quantile of non-zero density that maps to the top colour.
+    public var quantile: Double
+    /// The top colour's density per zoom (keys are zoom levels).
+    public var caps: [String: Double]
+    public var bandwidthMetres: Double
+    public var kernel = "gaussian"
+    public var layer: String
+    public var incidents: Int
+    public var tileSize: Int
+
+    enum CodingKeys: String, CodingKey {
+        case colormap, colors, units, quantile, caps, kernel, layer, incidents
+        case bandwidthMetres = "bandwidth_m"
+        case tileSize = "tile_size"
+    }
+
+    /// The metadata document `{"patroliq": legend}`.
+    public struct Metadata: Codable, Sendable {
+        public var patroliq: TileLegend
+    }
+}

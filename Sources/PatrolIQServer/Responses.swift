@@ -1,0 +1,59 @@
+import PatrolIQCore
+
+/// `GET /health`.
+struct Health: Encodable {
+    let status: String
+    let workspace: Bool
+    let layers: Int
+    let geojson: Int
+}
+
+/// `GET /tiles`.
+struct TileCatalogue: Encodable {
+    struct Layer: Encodable {
+        let name: String
+        let tilejson: String
+        let minzoom: Int
+        let maxzoom: Int
+        let description: String
+        let retina: Bool
+    }
+    let layers: [Layer]
+}
+
+/// `GET /geojson`.
+struct GeoJSONList: Encodable {
+    struct Layer: Encodable {
+        let name: String
+        let url: String
+    }
+    let layers: [Layer]
+}
+
+/// TileJSON 3.0.0 of one layer, with the colour legend under `patroliq`.
+struct TileJSON: Encodable {
+    let tilejson = "3.0.0"
+    let name: String
+    let description: String
+    let version = "1.0.0"
+    let attribution: String
+    let scheme = "xyz"
+    let tiles: [String]
+    let minzoom: Int
+    let maxzoom: Int
+    let bounds: [Double]?
+    let center: [Double]?
+    let patroliq: TileLegend?
+
+    init(_ l: LayerInfo, base: String) {
+        name = l.metadata["name"] ?? l.name
+        description = l.metadata["description"] ?? ""
+        attribution = l.metadata["attribution"] ?? ""
+        tiles = ["\(base)/tiles/\(l.name)/{z}/{x}/{y}.png"]
+        minzoom = l.minZoom
+        maxzoom = l.maxZoom
+        bounds = l.bounds.map { [$0.minLon, $0.minLat, $0.maxLon, $0.maxLat] }
+        center = l.center
+        patroliq = l.legend
+    }
+}
