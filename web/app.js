@@ -151,6 +151,14 @@ async function loadMap() {
       });
       input.checked = on;
       if (on) layer.addTo(map);
+      // ?feature=ID opens that feature's popup (a link to one cluster or zone).
+      const wanted = params.get('feature');
+      if (wanted) layer.eachLayer((l) => {
+        if (l.feature && l.feature.id === wanted) {
+          if (!on) { layer.addTo(map); input.checked = true; }
+          l.openPopup();
+        }
+      });
       input.addEventListener('change', () => (input.checked ? layer.addTo(map) : map.removeLayer(layer)));
     }));
   }
@@ -368,7 +376,19 @@ async function show(view) {
   } catch (e) {
     noteError(e.message);
   }
+  document.body.dataset.overflow = String(cutOff(view));
   document.body.dataset.ready = 'true';
+}
+
+// Tables wider than their box that the box does not scroll: content a reader cannot see.
+function cutOff(view) {
+  let n = 0;
+  for (const t of document.querySelectorAll('#view-' + view + ' table')) {
+    const box = t.parentElement;
+    const scrolls = ['auto', 'scroll'].includes(getComputedStyle(box).overflowX);
+    if (!scrolls && t.getBoundingClientRect().right > box.getBoundingClientRect().right + 1) n += 1;
+  }
+  return n;
 }
 
 const tabs = [...document.querySelectorAll('[role=tab]')];

@@ -24,7 +24,7 @@ struct Assignments: ParsableCommand {
             throw InputError(
                 file: ws.workspace, "run \(r.id) labels '\(n)' do not match the incidents; re-run cluster")
         }
-        let tmp = out + ".tmp-\(getpid())"
+        let tmp = TemporaryFile.beside(out)
         guard FileManager.default.createFile(atPath: tmp, contents: nil),
             let h = FileHandle(forWritingAtPath: tmp)
         else {

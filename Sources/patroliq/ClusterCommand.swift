@@ -23,8 +23,8 @@ struct Cluster: ParsableCommand {
         abstract:
             "Precompute clusters: K-Means hotspots, DBSCAN dense zones, Ward hierarchy, temporal patterns, PCA.",
         discussion: """
-            Results go into the workspace as a new run (see 'patroliq runs'): per-incident labels, cluster
-            summaries, metrics, the k sweep, the Ward merge list and the temporal analysis. The run is written
+            Results go into the workspace as a new run (see 'patroliq runs'): per-incident labels, cluster \
+            summaries, metrics, the k sweep, the Ward merge list and the temporal analysis. The run is written \
             in one transaction. Distances are metres in the workspace's local projection.
             """)
 

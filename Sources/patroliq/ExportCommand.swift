@@ -6,8 +6,8 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export a run as RFC 7946 GeoJSON: cluster shapes, dense zones, hotspot contours, centroids.",
         discussion: """
-            Files in --out: centroids.geojson, clusters_kmeans.geojson, clusters_ward.geojson,
-            dense_zones.geojson, hotspots.geojson and temporal.json; with --gpkg also one GeoPackage holding
+            Files in --out: centroids.geojson, clusters_kmeans.geojson, clusters_ward.geojson, \
+            dense_zones.geojson, hotspots.geojson and temporal.json; with --gpkg also one GeoPackage holding \
             every layer. Each file is written under a temporary name and renamed when complete.
             """)
 

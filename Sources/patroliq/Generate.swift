@@ -6,8 +6,8 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write deterministic Chicago-format demo incidents (all 22 portal columns).",
         discussion: """
-            Incidents cluster around real high-incident areas with type-specific hour, weekday and
-            season habits; about 1.5 % lack coordinates and 0.2 % are malformed on purpose. The same
+            Incidents cluster around real high-incident areas with type-specific hour, weekday and \
+            season habits; about 1.5 % lack coordinates and 0.2 % are malformed on purpose. The same \
             --rows and --seed always give the same bytes.
             """)
 

@@ -7,10 +7,10 @@ struct Ingest: ParsableCommand {
         abstract:
             "Read a crime CSV (or .csv.gz) into a workspace: validate, derive features, report quality.",
         discussion: """
-            The City of Chicago "Crimes - 2001 to Present" header is recognised; any other incident CSV is
-            read with --map. Every row read is kept, rejected with a reason, or excluded by a filter, and
-            the quality report says which, with line numbers. The workspace is written beside the old
-            one and renamed into place, so a failed ingest leaves the previous workspace intact; the one
+            The City of Chicago "Crimes - 2001 to Present" header is recognised; any other incident CSV is \
+            read with --map. Every row read is kept, rejected with a reason, or excluded by a filter, and \
+            the quality report says which, with line numbers. The workspace is written beside the old \
+            one and renamed into place, so a failed ingest leaves the previous workspace intact; the one \
             it replaces is kept as WORKSPACE.previous until the next ingest.
             """)
 

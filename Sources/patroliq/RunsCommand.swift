@@ -119,19 +119,27 @@ struct Runs: ParsableCommand {
 }
 
 extension Runs {
-    struct ExportMLflow: ParsableCommand {
+    struct ExportMLflow: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export-mlflow",
-            abstract: "Mirror runs (parameters, metrics, tags) to an MLflow tracking server.")
+            abstract: "Mirror runs to an MLflow tracking server: parameters, metrics, the k sweep by step, tags, artifacts.",
+            discussion: """
+                Artifacts are the run's GeoJSON layers (under geojson/) and its Ward dendrogram (ward_linkage.json); \
+                they go through the tracking server's artifact proxy (mlflow server's default). A run already \
+                mirrored (same data fingerprint, run id and creation time) is skipped.
+                """)
         @OptionGroup var ws: WorkspaceOptions
         @Option(help: "MLflow tracking server URL, e.g. http://127.0.0.1:5000.") var trackingUri: String
         @Option(help: "MLflow experiment name (created when missing).") var experiment: String =
             "patroliq"
         @Option(name: .customLong("run"), help: "Export only this run (all runs when omitted).")
         var runID: Int?
+        @Flag(help: "Mirror records and metrics only, without the GeoJSON and dendrogram artifacts.")
+        var noArtifacts = false
 
-        func run() throws {
-            let store = RunStore(try Workspace(path: ws.workspace))
+        func run() async throws {
+            let workspace = try Workspace(path: ws.workspace)
+            let store = RunStore(workspace)
             let runs = try runID.map { [try store.run($0, path: ws.workspace)] } ?? store.list()
             let exporter: MLflowExporter
             do {
@@ -140,13 +148,43 @@ extension Runs {
             } catch {
                 throw ValidationError("\(error)")
             }
+            let withArtifacts = !noArtifacts
             do {
-                let (done, skipped) = try exporter.export(runs)
+                let (done, skipped) = try await exporter.export(runs) { r in
+                    var d = MLflowRunDetails()
+                    if let sweep = try store.artifact(run: r.id, name: "kmeans_sweep"),
+                        let choice = try? JSONDecoder().decode(KChoice.self, from: sweep)
+                    {
+                        d.stepMetrics = MLflowRunDetails.sweepMetrics(choice)
+                    }
+                    guard withArtifacts else { return d }
+                    if let ward = try store.artifact(run: r.id, name: "ward_linkage") {
+                        d.artifacts.append(("ward_linkage.json", ward))
+                    }
+                    d.artifacts += try Self.geojson(workspace, run: r.id)
+                    return d
+                }
                 print(
                     "exported \(done) run(s) to \(trackingUri) experiment '\(experiment)' (\(skipped) already there)"
                 )
             } catch let e as MLflowExporter.Failure {
-                PatrolIQ.fail(e.description, code: 1)
+                throw RuntimeError(e.description)
+            }
+        }
+
+        /// The run's GeoJSON layers, exported into a temporary folder and read back.
+        static func geojson(_ w: Workspace, run: Int) throws -> [(path: String, data: Data)] {
+            let dir = NSTemporaryDirectory() + "patroliq-mlflow-\(getpid())-\(run)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            var o = ExportOptions()
+            o.directory = dir
+            o.runID = run
+            let result = try GeoJSONExport.run(workspace: w, options: o)
+            return result.files.compactMap { f in
+                FileManager.default.contents(atPath: f.path).map {
+                    ("geojson/" + (f.path as NSString).lastPathComponent, $0)
+                }
             }
         }
     }

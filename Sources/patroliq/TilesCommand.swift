@@ -12,12 +12,12 @@ struct Tiles: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Render XYZ heatmap tiles for one or more layers into MBTiles.",
             discussion: """
-                Density is a Gaussian kernel estimate (sigma = --bandwidth metres) computed once per zoom over
-                the whole data set, so tiles are seamless and share one colour scale per zoom and layer (the
-                --cap-quantile of non-zero density maps to the top colour). Tiles without data are not stored.
-                Layers: all, type:THEFT, window:night|day|evening, hours:22-6, weekend, pattern:N (temporal
-                pattern N of the latest cluster run), or 'standard' (all, the top --top-types types, night,
-                weekend, and every temporal pattern when a run has them). Each layer is written to
+                Density is a Gaussian kernel estimate (sigma = --bandwidth metres) computed once per zoom over \
+                the whole data set, so tiles are seamless and share one colour scale per zoom and layer (the \
+                --cap-quantile of non-zero density maps to the top colour). Tiles without data are not stored. \
+                Layers: all, type:THEFT, window:night|day|evening, hours:22-6, weekend, pattern:N (temporal \
+                pattern N of the latest cluster run), or 'standard' (all, the top --top-types types, night, \
+                weekend, and every temporal pattern when a run has them). Each layer is written to \
                 DIR/<layer>.mbtiles (DIR/<layer>@2x.mbtiles with --scale 2), through a temporary file.
                 """)
 

@@ -33,7 +33,7 @@ struct Users: ParsableCommand {
             lines = ["# PatrolIQ users: 'user NAME BCRYPT-HASH' and 'token NAME SHA256-HEX' (see 'patroliq users')."]
         }
         if let line { lines.append(line) }
-        let tmp = path + ".tmp-\(getpid())"
+        let tmp = TemporaryFile.beside(path)
         guard FileManager.default.createFile(atPath: tmp, contents: Data((lines.joined(separator: "\n") + "\n").utf8),
             attributes: [.posixPermissions: 0o600])
         else { throw InputError(file: path, "cannot write (directory missing or not writable)") }

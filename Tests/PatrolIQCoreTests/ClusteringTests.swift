@@ -107,7 +107,15 @@ func referenceDBSCAN(_ p: [SIMD2<Double>], eps: Double, minSamples: Int) -> (
             #expect(nearest < 60)
         }
         #expect(KMeans(k: 4, seed: 9).fit(x) == r)
-        #expect(abs(r.inertia - KMeans.inertia(x, centers: r.centers, labels: r.labels)) < 1e-6)
+        // The inertia, summed here independently of the code under test.
+        var inertia = 0.0
+        for i in 0..<x.rows {
+            let a = Int(r.labels[i])
+            let dx = x.data[2 * i] - r.centers.data[2 * a]
+            let dy = x.data[2 * i + 1] - r.centers.data[2 * a + 1]
+            inertia += dx * dx + dy * dy
+        }
+        #expect(abs(r.inertia - inertia) <= 1e-9 * inertia)
     }
 
     @Test func kmeansMatchesScikitLearnInertia() {
@@ -115,8 +123,16 @@ func referenceDBSCAN(_ p: [SIMD2<Double>], eps: Double, minSamples: Int) -> (
         let r = KMeans(k: 4, restarts: 10, seed: 1).fit(ref.matrix)
         // A local optimum at least as good as scikit-learn's best of 10 (within 0.5 %).
         #expect(r.inertia <= ref.kmeans_inertia * 1.005)
-        // Lloyd's fixed point: every label is its nearest centre.
-        #expect(KMeans.assign(ref.matrix, centers: r.centers) == r.labels)
+        // Lloyd's fixed point: every centre is the mean of its members.
+        let x = ref.matrix
+        for j in 0..<r.centers.rows {
+            let members = (0..<x.rows).filter { r.labels[$0] == j }
+            #expect(!members.isEmpty)
+            for t in 0..<x.cols {
+                let mean = members.reduce(0.0) { $0 + x.data[$1 * x.cols + t] } / Double(members.count)
+                #expect(abs(r.centers.data[j * x.cols + t] - mean) <= 1e-9 * max(1, abs(mean)), "centre \(j)")
+            }
+        }
     }
 
     @Test func metricsEqualScikitLearn() throws {
@@ -298,5 +314,30 @@ func referenceDBSCAN(_ p: [SIMD2<Double>], eps: Double, minSamples: Int) -> (
         let p = PCA.fit(Matrix(rows: 2000, cols: 3, data: d), features: ["a", "b", "c"])
         #expect(p.explainedVarianceRatio[0] > 0.6)
         #expect(abs(abs(p.components[0][0]) - 0.7071) < 0.01 && abs(p.components[0][2]) < 0.05)
+    }
+}
+
+/// Same seed, same answer, whatever the number of threads.
+@Suite(.serialized) struct ThreadIndependenceTests {
+    @Test func kmeansLabelsDoNotDependOnTheThreadCount() {
+        var rng = SeededRandom(seed: 11)
+        var data: [Double] = []
+        for i in 0..<60_000 {
+            let cx: Double = Double(i % 7) * 900 + rng.gaussian() * 400
+            let cy: Double = Double(i % 5) * 700 + rng.gaussian() * 400
+            data.append(cx)
+            data.append(cy)
+        }
+        let x = Matrix(rows: 60_000, cols: 2, data: data)
+        let saved = Parallelism.threads
+        defer { Parallelism.threads = saved }
+        var results: [KMeansResult] = []
+        for threads in [1, 2, 8] {
+            Parallelism.threads = threads
+            results.append(KMeans(k: 7, restarts: 2, seed: 5).fit(x))
+        }
+        #expect(results[0].labels == results[1].labels && results[1].labels == results[2].labels)
+        #expect(results[0].centers.data == results[1].centers.data && results[1].centers.data == results[2].centers.data)
+        #expect(results[0].inertia == results[2].inertia)
     }
 }

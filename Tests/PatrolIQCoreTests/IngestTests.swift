@@ -54,7 +54,7 @@ import Testing
             row(id: "6", date: ""),  // 7: missing date
             row(id: "1"),  // 8: duplicate ID
             "7,JA7,03/18/2015 10:45:00 PM,short row",  // 9: wrong field count
-            row(id: "8", lat: "0", lon: "0"),  // 10: outside extent
+            row(id: "8", lat: "0", lon: "0"),  // 10: (0, 0): place unknown
             row(id: "9"),  // 11: kept
         ]
         let p = dir.write("bad.csv", lines.joined(separator: "\n") + "\n")
@@ -63,7 +63,8 @@ import Testing
         #expect(q.rowsRead == 10 && q.rowsKept == 2 && q.rowsRejected == 8)
         #expect(q.rejected["missing_coordinates"]?.firstLines == [3])
         #expect(q.rejected["unparsable_coordinates"]?.firstLines == [4])
-        #expect(q.rejected["outside_extent"]?.firstLines == [5, 10])
+        #expect(q.rejected["outside_extent"]?.firstLines == [5])
+        #expect(q.rejected["zero_coordinates"]?.firstLines == [10])
         #expect(q.rejected["unparsable_date"]?.firstLines == [6])
         #expect(q.rejected["missing_date"]?.firstLines == [7])
         #expect(q.rejected["duplicate_id"]?.firstLines == [8])

@@ -8,8 +8,13 @@ final class ScriptedMLflow: MLflowTransport, @unchecked Sendable {
     var calls: [(method: String, path: String, body: [String: Any])] = []
     var mirrored: Set<String> = []
     var experimentExists = false
+    var uploads: [(url: String, bytes: Int)] = []
 
-    func send(method: String, url: String, json: Data?) throws -> (status: Int, body: Data) {
+    func send(method: String, url: String, body json: Data?, contentType: String) async throws -> (status: Int, body: Data) {
+        if method == "PUT" {
+            uploads.append((url, json?.count ?? 0))
+            return (200, Data("{}".utf8))
+        }
         let path = String(url.split(separator: "/api/2.0/mlflow/", maxSplits: 1).last ?? "")
         let body = json.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
         calls.append((method, path, body))
@@ -30,8 +35,10 @@ final class ScriptedMLflow: MLflowTransport, @unchecked Sendable {
             return try reply(200, known ? ["runs": [["info": [:]]]] : [:])
         case "runs/create":
             let tags = body["tags"] as? [[String: String]] ?? []
-            if let id = tags.first(where: { $0["key"] == "patroliq.run_id" })?["value"] { mirrored.insert(id) }
-            return try reply(200, ["run": ["info": ["run_id": "mlflow-\(mirrored.count)"]]])
+            if let id = tags.first(where: { $0["key"] == "patroliq.run_key" })?["value"] { mirrored.insert(id) }
+            return try reply(
+                200,
+                ["run": ["info": ["run_id": "mlflow-\(mirrored.count)", "artifact_uri": "mlflow-artifacts:/7/r\(mirrored.count)/artifacts"]]])
         case "runs/log-batch", "runs/update":
             return try reply(200, [:])
         default:
@@ -45,10 +52,10 @@ final class ScriptedMLflow: MLflowTransport, @unchecked Sendable {
         id: 3, createdAt: "2026-11-30T03:00:00Z", fingerprint: "abc", rows: 1000, algorithms: ["kmeans"],
         params: ["k": "6"], metrics: ["silhouette": 0.41, "nan": .nan], durationSeconds: 2.5, notes: [])
 
-    @Test func mirrorsARunOnceWithItsParamsMetricsAndTags() throws {
+    @Test func mirrorsARunOnceWithItsParamsMetricsAndTags() async throws {
         let server = ScriptedMLflow()
         let exporter = try MLflowExporter(trackingURI: "http://127.0.0.1:5000", experiment: "it", transport: server)
-        #expect(try exporter.export([run]) == (1, 0))
+        #expect(try await exporter.export([run]) == (1, 0))
         #expect(
             server.calls.map(\.path) == [
                 "experiments/get-by-name?experiment_name=it", "experiments/create", "runs/search", "runs/create",
@@ -62,24 +69,62 @@ final class ScriptedMLflow: MLflowTransport, @unchecked Sendable {
         let metrics = (batch["metrics"] as? [[String: Any]] ?? []).compactMap { $0["key"] as? String }
         #expect(Set(metrics) == ["silhouette", "duration_s"])  // NaN is not sent
         #expect(server.calls[5].body["status"] as? String == "FINISHED")
-        // A second export finds the run by its tags and skips it.
-        #expect(try exporter.export([run]) == (0, 1))
+        // A second export finds the run by its key and skips it.
+        #expect(try await exporter.export([run]) == (0, 1))
+        // A rebuilt workspace starts its runs at 1 again: a new run with the same id and data is not
+        // the one already mirrored (it was created at another time).
+        var rebuilt = run
+        rebuilt.createdAt = "2026-12-01T09:00:00Z"
+        #expect(try await exporter.export([rebuilt]) == (1, 0))
     }
 
-    @Test func errorsNameTheServerAndTheCall() throws {
+    @Test func mirrorsTheKSweepAsStepsAndUploadsArtifacts() async throws {
+        let server = ScriptedMLflow()
+        let exporter = try MLflowExporter(trackingURI: "http://127.0.0.1:5000/", experiment: "it", transport: server)
+        let scores = [5, 6, 7].map {
+            KScore(k: $0, inertia: Double(100 - $0), silhouette: 0.1 * Double($0), daviesBouldin: 1, calinskiHarabasz: 2, iterations: 10)
+        }
+        let choice = KChoice(scores: scores)
+        _ = try await exporter.export([run]) { _ in
+            var d = MLflowRunDetails()
+            d.stepMetrics = MLflowRunDetails.sweepMetrics(choice)
+            d.artifacts = [("geojson/hotspots.geojson", Data("{}".utf8)), ("ward_linkage.json", Data("[]".utf8))]
+            return d
+        }
+        let metrics = server.calls.first { $0.path == "runs/log-batch" }?.body["metrics"] as? [[String: Any]] ?? []
+        let silhouette = metrics.filter { $0["key"] as? String == "kmeans.sweep.silhouette" }
+        #expect(silhouette.compactMap { $0["step"] as? Int } == [5, 6, 7])
+        #expect(server.uploads.map(\.url) == [
+            "http://127.0.0.1:5000/api/2.0/mlflow-artifacts/artifacts/7/r1/artifacts/geojson/hotspots.geojson",
+            "http://127.0.0.1:5000/api/2.0/mlflow-artifacts/artifacts/7/r1/artifacts/ward_linkage.json",
+        ])
+    }
+
+    @Test func errorsNameTheServerAndTheCall() async throws {
         #expect(throws: MLflowExporter.Failure.self) {
             try MLflowExporter(trackingURI: "nowhere", experiment: "it", transport: ScriptedMLflow())
         }
         struct Down: MLflowTransport {
-            func send(method: String, url: String, json: Data?) throws -> (status: Int, body: Data) {
+            func send(method: String, url: String, body: Data?, contentType: String) async throws -> (status: Int, body: Data) {
                 throw POSIXError(.ECONNREFUSED)
             }
         }
         let exporter = try MLflowExporter(trackingURI: "http://127.0.0.1:9", experiment: "it", transport: Down())
-        #expect {
-            _ = try exporter.export([run])
+        await #expect {
+            _ = try await exporter.export([run])
         } throws: { error in
-            "\(error)".contains("MLflow at http://127.0.0.1:9")
+            "\(error)" == "MLflow at http://127.0.0.1:9: cannot connect (nothing listening?)"
+        }
+        struct NotMLflow: MLflowTransport {
+            func send(method: String, url: String, body: Data?, contentType: String) async throws -> (status: Int, body: Data) {
+                (404, Data("<html>Not Found</html>".utf8))
+            }
+        }
+        let web = try MLflowExporter(trackingURI: "http://127.0.0.1:8080", experiment: "it", transport: NotMLflow())
+        await #expect {
+            _ = try await web.export([run])
+        } throws: { error in
+            "\(error)".contains("is not an MLflow tracking server (HTTP 404 on /api/2.0/mlflow/experiments/get-by-name)")
         }
     }
 }

@@ -190,6 +190,9 @@ public struct KMeans: Sendable {
     }
 
     /// Hamerly's algorithm from the given starting centres.
+    /// Parts the points are split into for the centre sums (see `hamerly`).
+    static let sumParts = 16
+
     static func hamerly(_ x: Matrix, centers c0: Matrix, maxIterations: Int, tol: Double)
         -> KMeansResult
     {
@@ -203,7 +206,9 @@ public struct KMeans: Sendable {
         var half = [Double](repeating: 0, count: k)
         var iterations = 0
         var converged = false
-        let parts = workerCount
+        // A fixed number of parts, not the core count: the per-part sums are added in part order, so
+        // the centres' last bits (and so the labels) are the same on 1, 2 or 8 threads.
+        let parts = Self.sumParts
 
         // Initial assignment: nearest and second-nearest centre of every point.
         x.data.withUnsafeBufferPointer { xp in

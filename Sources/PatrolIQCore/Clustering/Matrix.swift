@@ -58,13 +58,19 @@ func squaredDistance(
     return s
 }
 
-/// Splits 0..<n into `parts` contiguous ranges and runs them concurrently (both cores).
+/// Splits 0..<n into `parts` contiguous ranges and runs them concurrently (both cores), or one after
+/// another when `Parallelism.threads` is 1. Callers that add up per-part results use a fixed
+/// `parts`, so what they compute does not depend on the number of threads.
 func parallelRanges(
     _ n: Int, parts: Int = 2, minimum: Int = 4096, _ body: (Range<Int>, Int) -> Void
 ) {
     let p = n < minimum ? 1 : max(1, parts)
     if p == 1 {
         body(0..<n, 0)
+        return
+    }
+    if Parallelism.threads == 1 {
+        for t in 0..<p { body(n * t / p..<n * (t + 1) / p, t) }
         return
     }
     withoutActuallyEscaping(body) { b in
@@ -83,8 +89,15 @@ struct UncheckedSendable<T>: @unchecked Sendable {
     init(_ v: T) { value = v }
 }
 
-/// Number of worker threads to use: the machine's cores.
-let workerCount = max(1, min(8, System.cores))
+/// How many threads the algorithms use.
+public enum Parallelism {
+    /// The machine's cores (at most 8) unless set: 1 runs every parallel loop on the calling thread,
+    /// which the tests use to check that results do not depend on it.
+    nonisolated(unsafe) public static var threads = max(1, min(8, System.cores))
+}
+
+/// Number of parts to split independent work into: the threads in use.
+var workerCount: Int { Parallelism.threads }
 
 enum System {
     static var cores: Int {

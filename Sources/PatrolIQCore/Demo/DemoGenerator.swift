@@ -33,7 +33,7 @@ public struct DemoGenerator: Sendable {
 
     /// Writes the CSV to `path` (through a temporary file renamed at the end).
     public func write(to path: String, progress: ((Int) -> Void)? = nil) throws {
-        let tmp = path + ".tmp-\(getpid())"
+        let tmp = TemporaryFile.beside(path)
         guard let f = fopen(tmp, "wb") else {
             throw InputError(file: path, "cannot write: \(String(cString: strerror(errno)))")
         }
@@ -88,6 +88,8 @@ public struct DemoGenerator: Sendable {
         let hotspotCum: [[Double]]
         var nextID: Int64 = 12_000_000
         var lastIDs: [Int64] = []
+        /// The previous row's bytes, for the exact duplicates portal exports contain.
+        var lastRow: [UInt8] = []
 
         init(generator: DemoGenerator) {
             g = generator
@@ -139,6 +141,14 @@ public struct DemoGenerator: Sendable {
         }
 
         mutating func row(_ i: Int, into out: inout [UInt8]) {
+            let start = out.count
+            var copied = false
+            defer {
+                if !copied {
+                    lastRow.removeAll(keepingCapacity: true)
+                    lastRow.append(contentsOf: out[start...])
+                }
+            }
             let ti = rng.pick(cumulative: typeCum)
             let t = DemoCatalogue.types[ti]
             let v = t.variants[rng.pick(cumulative: variantCum[ti])]
@@ -179,7 +189,14 @@ public struct DemoGenerator: Sendable {
 
             var malformed = -1
             if rng.unit() < g.malformedShare { malformed = rng.below(5) }
-            if malformed == 4, let prev = lastIDs.last { id = prev }  // repeated ID
+            // Repeats: on even rows the previous row again, byte for byte (a duplicate); on odd rows its
+            // ID with other content (one incident with several offences).
+            if malformed == 4, i % 2 == 0, !lastRow.isEmpty {
+                out.append(contentsOf: lastRow)
+                copied = true
+                return
+            }
+            if malformed == 4, let prev = lastIDs.last { id = prev }
             if lastIDs.count < 4 { lastIDs.append(id) } else { lastIDs[i % 4] = id }
 
             put(&out, String(id))

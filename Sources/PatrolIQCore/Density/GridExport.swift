@@ -28,7 +28,7 @@ public enum GridExport {
     }
 
     static func write(_ text: String, to path: String) throws {
-        let tmp = path + ".tmp-\(getpid())"
+        let tmp = TemporaryFile.beside(path)
         guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else {
             throw InputError(file: path, "cannot write")
         }

@@ -69,7 +69,7 @@ public final class GeoJSONWriter {
 
     public init(path: String, name: String) throws {
         self.path = path
-        tmp = path + ".tmp-\(getpid())"
+        tmp = TemporaryFile.beside(path)
         guard FileManager.default.createFile(atPath: tmp, contents: nil), let h = FileHandle(forWritingAtPath: tmp)
         else {
             throw InputError(file: path, "cannot write (directory missing or not writable)")

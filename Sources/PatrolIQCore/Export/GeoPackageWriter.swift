@@ -24,7 +24,7 @@ public final class GeoPackageWriter {
 
     public init(path: String) throws {
         self.path = path
-        tmp = path + ".tmp-\(getpid())"
+        tmp = TemporaryFile.beside(path)
         try? FileManager.default.removeItem(atPath: tmp)
         guard FileManager.default.createFile(atPath: tmp, contents: nil) else {
             throw InputError(file: path, "cannot write (directory missing or not writable)")

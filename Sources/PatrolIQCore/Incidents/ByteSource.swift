@@ -5,7 +5,9 @@ import Foundation
 /// so `.csv` and `.csv.gz` take the same path.
 public final class ByteSource {
     public let path: String
-    private let file: gzFile
+    private let file: gzFile?
+    /// Bytes held in memory instead of a file (tests and the fuzz target).
+    private let memory: [UInt8]
     public private(set) var bytesRead: Int = 0
     /// Size of the file on disk (compressed size for `.gz`), for progress.
     public let fileSize: Int
@@ -21,6 +23,7 @@ public final class ByteSource {
             throw InputError(file: path, "cannot open: \(String(cString: strerror(errno)))")
         }
         file = f
+        memory = []
         // Smaller than half of a 1 MiB block read, so zlib reads plain files straight into the caller's
         // buffer instead of copying them through its own.
         gzbuffer(f, 1 << 18)
@@ -28,10 +31,25 @@ public final class ByteSource {
         fileSize = (attrs?[.size] as? NSNumber)?.intValue ?? 0
     }
 
-    deinit { gzclose(file) }
+    /// `bytes` read as if they were the file `name`.
+    public init(bytes: [UInt8], name: String) {
+        path = name
+        file = nil
+        memory = bytes
+        fileSize = bytes.count
+    }
+
+    deinit { if let file { gzclose(file) } }
 
     /// Reads up to `count` bytes; returns 0 at end of file.
     public func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
+        guard let file else {
+            let n = min(count, memory.count - bytesRead)
+            guard n > 0 else { return 0 }
+            memory.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress! + bytesRead, byteCount: n) }
+            bytesRead += n
+            return n
+        }
         let n = gzread(file, buffer, UInt32(min(count, Int(Int32.max))))
         if n < 0 {
             var errnum: Int32 = 0
@@ -43,5 +61,5 @@ public final class ByteSource {
     }
 
     /// Position in the underlying (possibly compressed) file, for progress against `fileSize`.
-    public var rawOffset: Int { Int(gzoffset(file)) }
+    public var rawOffset: Int { file.map { Int(gzoffset($0)) } ?? bytesRead }
 }

@@ -42,7 +42,7 @@ public final class MBTilesWriter {
             FileManager.default.isWritableFile(atPath: d)
         else { throw InputError(file: path, "directory '\(d)' does not exist or is not writable") }
         finalPath = path
-        tmpPath = path + ".tmp-\(getpid())"
+        tmpPath = TemporaryFile.beside(path)
         try? FileManager.default.removeItem(atPath: tmpPath)
         db = try SQLiteDatabase(path: tmpPath)
         try db.execute(

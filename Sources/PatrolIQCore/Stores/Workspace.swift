@@ -81,7 +81,7 @@ public final class Workspace {
         guard FileManager.default.isWritableFile(atPath: d) else {
             throw InputError(file: path, "directory '\(d)' is not writable")
         }
-        let tmp = path + ".tmp-\(getpid())"
+        let tmp = TemporaryFile.beside(path)
         try? FileManager.default.removeItem(atPath: tmp)
         return try WorkspaceWriter(workspace: Workspace(creatingAt: tmp), finalPath: path, keepPrevious: keepPrevious)
     }
