@@ -256,8 +256,9 @@ async function loadStats() {
   if (!q) { box.textContent = 'No quality report.'; return; }
   const rows = [['read', num(q.rows_read), ''], ['kept', num(q.rows_kept), '']];
   for (const [k, v] of Object.entries(q.rejected || {})) rows.push(['rejected: ' + k.replaceAll('_', ' '), num(v.count), v.first_lines.join(', ')]);
+  if (q.repeated_ids_kept && q.repeated_ids_kept.count) rows.push(['kept: repeated ID, other content', num(q.repeated_ids_kept.count), q.repeated_ids_kept.first_lines.join(', ')]);
   for (const [k, v] of Object.entries(q.excluded || {})) rows.push(['excluded: ' + k.replaceAll('_', ' '), num(v.count), '']);
-  const t = el('table');
+  const t = el('table', { class: 'wrap-first' });
   table(t, ['Rows', 'Count', 'First lines'], rows);
   box.replaceChildren(el('p', { class: 'note', text: `${q.file} (${q.schema} schema)` }), t);
 }
@@ -380,13 +381,11 @@ async function show(view) {
   document.body.dataset.ready = 'true';
 }
 
-// Tables wider than their box that the box does not scroll: content a reader cannot see.
+// Tables wider than their box: columns a reader cannot see without scrolling sideways.
 function cutOff(view) {
   let n = 0;
-  for (const t of document.querySelectorAll('#view-' + view + ' table')) {
-    const box = t.parentElement;
-    const scrolls = ['auto', 'scroll'].includes(getComputedStyle(box).overflowX);
-    if (!scrolls && t.getBoundingClientRect().right > box.getBoundingClientRect().right + 1) n += 1;
+  for (const t of document.querySelectorAll('#view-' + view + ' .card table, #view-' + view + ' .panel table')) {
+    if (t.getBoundingClientRect().right > t.parentElement.getBoundingClientRect().right + 1) n += 1;
   }
   return n;
 }

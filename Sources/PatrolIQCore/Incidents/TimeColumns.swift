@@ -69,7 +69,8 @@ public enum TimeColumns {
         var time = mappedTime
         // A name match that holds no dates (a `Date` column of text, say) yields to the values,
         // unless the user named it.
-        if let t = time, !explicitTime, kinds[t] != .dateTime, kinds[t] != .date {
+        let hasValues = { (c: Int) in samples[c].contains { !$0.trimmingCharacters(in: .whitespaces).isEmpty } }
+        if let t = time, !explicitTime, kinds[t] != .dateTime, kinds[t] != .date, hasValues(t) {
             time = nil
         }
         if time == nil { time = best(.dateTime) ?? best(.date) }
