@@ -35,11 +35,13 @@ demo: build
 	$(BIN) serve --workspace $(WORKSPACE) --tiles tiles --geojson geojson --web web --port $(PORT)
 
 ## The test suite (what CI runs): unit and property tests, the command-line checks, the dashboard in
-## headless Chromium (skipped with a message when Chromium is absent).
+## headless Chromium (skipped with a message when Chromium is absent, required in CI), and a short
+## kill -9 crash-safety run (Tests/crash/run.sh does 50 kills per stage by default).
 test: deps
 	$(SWIFT) test
 	Tests/cli/run.sh
 	Tests/browser/run.sh
+	KILLS=5 ROWS=50000 Tests/crash/run.sh
 
 bench: build
 	bench/ingest.sh

@@ -8,9 +8,10 @@ BIN=.build/release/patroliq
 OUT=bench/out
 mkdir -p "$OUT"
 [ -x "$BIN" ] || swift build -c release --static-swift-stdlib --product patroliq
-if ! bench/.venv/bin/python -c "import datashader" 2>/dev/null; then
+# datashader exports PNG through Pillow, which it does not install itself.
+if ! bench/.venv/bin/python -c "import datashader, PIL" 2>/dev/null; then
   python3 -m venv bench/.venv
-  bench/.venv/bin/pip install -q pandas datashader
+  bench/.venv/bin/pip install -q pandas datashader pillow
 fi
 PY=bench/.venv/bin/python
 CSV=${CSV:-$OUT/demo500k.csv}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Crash safety: kill -9 ingest, tiles and export at random moments, KILLS times each (default 50), and
+# check after every kill that the stores written before are still valid (SQLite integrity_check = ok,
+# GeoJSON parses) and that no temporary file of a dead process survives the next run.
+#   Tests/crash/run.sh                 ROWS=200000 KILLS=50 by default; BIN=… to use another build
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+BIN=${BIN:-.build/debug/patroliq}
+[ -x "$BIN" ] || swift build --product patroliq > /dev/null
+BIN=$(pwd)/$BIN
+KILLS=${KILLS:-50}
+ROWS=${ROWS:-200000}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+cd "$T"
+"$BIN" generate --rows "$ROWS" --seed 3 --out d.csv > /dev/null
+"$BIN" ingest d.csv > /dev/null
+"$BIN" cluster --algorithms kmeans,dbscan --k 5 > /dev/null
+"$BIN" tiles --minzoom 10 --maxzoom 14 > /dev/null
+"$BIN" export --out gj > /dev/null
+pass=0 fail=0
+check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+valid() {
+  python3 - "$@" << 'PY'
+import json, sqlite3, sys, glob
+ok = True
+for db in ("workspace.sqlite", "tiles/all.mbtiles"):
+    r = sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute("PRAGMA integrity_check").fetchone()[0]
+    ok &= r == "ok"
+for f in glob.glob("gj/*.geojson"):
+    json.load(open(f))
+sys.exit(0 if ok else 1)
+PY
+}
+# How long each stage takes uninterrupted, to kill it somewhere inside.
+ms() { local s=$(date +%s%N); "$@" > /dev/null 2>&1; echo $(( ($(date +%s%N) - s) / 1000000 )); }
+declare -A span
+span[ingest]=$(ms "$BIN" ingest d.csv)
+"$BIN" cluster --algorithms kmeans,dbscan --k 5 > /dev/null  # a new workspace holds no runs
+span[tiles]=$(ms "$BIN" tiles --minzoom 10 --maxzoom 14)
+span[export]=$(ms "$BIN" export --out gj)
+for stage in ingest tiles export; do
+  case $stage in
+    ingest) cmd=("$BIN" ingest d.csv) ;;
+    tiles) cmd=("$BIN" tiles --minzoom 10 --maxzoom 14) ;;
+    export) cmd=("$BIN" export --out gj) ;;
+  esac
+  killed=0
+  for i in $(seq "$KILLS"); do
+    "${cmd[@]}" > /dev/null 2>&1 &
+    pid=$!
+    sleep "$(awk -v m="${span[$stage]}" -v r="$RANDOM" 'BEGIN { printf "%.3f", m * (r / 32768) / 1000 }')"
+    kill -9 "$pid" 2> /dev/null && killed=$((killed + 1))
+    wait "$pid" 2> /dev/null
+    valid || { fail=$((fail + 1)); echo "FAIL: $stage kill $i left an invalid store"; }
+  done
+  # A rerun succeeds and removes what the killed runs left behind.
+  check "$stage reruns after $killed kills" '"${cmd[@]}" > /dev/null 2>&1'
+  left=$(find . -name "*.tmp-*" | wc -l)
+  check "$stage leaves no temporary files ($left)" '[ "$left" = 0 ]'
+  check "$stage stores valid" valid
+  [ "$stage" = ingest ] && "$BIN" cluster --algorithms kmeans,dbscan --k 5 > /dev/null
+  echo "crash: $stage killed $killed of $KILLS times (uninterrupted ${span[$stage]} ms)"
+done
+pass=$((pass + 3 * KILLS - fail))
+echo "crash: $pass passed, $fail failed"
+[ "$fail" = 0 ]
