@@ -85,3 +85,17 @@ for mode in "info|access_log $OUT/access.log combined buffer=64k flush=1s;" "war
   echo "nginx ($log):     $theirs"
   python3 -c "import re,sys; a=float(re.search('rps=(\d+)', sys.argv[1]).group(1)); b=float(re.search('rps=(\d+)', sys.argv[2]).group(1)); print(f'ratio patroliq / nginx requests/s: {a/b:.2f}')" "$ours" "$theirs"
 done
+
+# Many clients at once: 5 000 concurrent connections (the issue's hostile-load figure). The file limit
+# is raised for both sides; the server must answer without 5xx, stay up, and keep its memory bounded.
+if [ "${MANY:-5000}" -gt 0 ]; then
+  ulimit -n 65536 2> /dev/null || true
+  ../../../"$BIN" serve --workspace workspace.sqlite --tiles tiles --geojson geojson --port "$PORT" --log-level warning > serve.log 2>&1 &
+  SERVER=$!
+  sleep 1
+  many=$(wrk -t2 -c"${MANY:-5000}" -d"${DURATION}s" --timeout 10s --latency -s mix.lua "http://127.0.0.1:$PORT" | grep RESULT)
+  rss=$(ps -o rss= -p $SERVER)
+  kill -0 $SERVER && alive=yes || alive=no
+  kill $SERVER; wait $SERVER 2>/dev/null
+  echo "patroliq serve, ${MANY:-5000} connections: $many, RSS $((rss / 1024)) MiB, still running: $alive"
+fi

@@ -116,7 +116,10 @@ final class BufferedOutput: @unchecked Sendable {
         var out = buffer
         buffer.removeAll(keepingCapacity: true)
         if dropped > 0, out.count < Self.capacity {
-            out.append(contentsOf: Array("\(BufferedLogHandler.timestamp()) warning patroliq: \(dropped) access-log lines dropped: output was blocked\n".utf8))
+            out.append(
+                contentsOf: Array(
+                    "\(BufferedLogHandler.timestamp()) warning patroliq: \(dropped) access-log lines dropped: output was blocked\n"
+                        .utf8))
             dropped = 0
         }
         condition.unlock()

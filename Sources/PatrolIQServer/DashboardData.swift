@@ -72,7 +72,8 @@ final class DashboardData: Sendable {
                 },
                 ward: ward.map {
                     RunDocument.Dendrogram(
-                        mode: $0.mode, leaves: $0.leaves, topMerges: Self.topMerges($0.merges, leaves: $0.leaves, keep: 24))
+                        mode: $0.mode, leaves: $0.leaves,
+                        topMerges: Self.topMerges($0.merges, leaves: $0.leaves, keep: 24))
                 })
         }
     }

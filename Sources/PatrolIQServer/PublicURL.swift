@@ -74,7 +74,9 @@ public struct PublicURL: Sendable {
             let authority = rest.prefix { $0 != "/" }
             let path = rest.dropFirst(authority.count)
             return isPlainAuthority(String(authority))
-                && path.unicodeScalars.allSatisfy { $0.value > 32 && $0.value < 127 && !"\"<>\\^`{|}?#".unicodeScalars.contains($0) }
+                && path.unicodeScalars.allSatisfy {
+                    $0.value > 32 && $0.value < 127 && !"\"<>\\^`{|}?#".unicodeScalars.contains($0)
+                }
         }
         return false
     }

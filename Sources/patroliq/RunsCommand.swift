@@ -122,7 +122,8 @@ extension Runs {
     struct ExportMLflow: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export-mlflow",
-            abstract: "Mirror runs to an MLflow tracking server: parameters, metrics, the k sweep by step, tags, artifacts.",
+            abstract:
+                "Mirror runs to an MLflow tracking server: parameters, metrics, the k sweep by step, tags, artifacts.",
             discussion: """
                 Artifacts are the run's GeoJSON layers (under geojson/) and its Ward dendrogram (ward_linkage.json); \
                 they go through the tracking server's artifact proxy (mlflow server's default). A run already \

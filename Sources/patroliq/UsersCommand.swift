@@ -34,8 +34,10 @@ struct Users: ParsableCommand {
         }
         if let line { lines.append(line) }
         let tmp = TemporaryFile.beside(path)
-        guard FileManager.default.createFile(atPath: tmp, contents: Data((lines.joined(separator: "\n") + "\n").utf8),
-            attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: tmp, contents: Data((lines.joined(separator: "\n") + "\n").utf8),
+                attributes: [.posixPermissions: 0o600])
         else { throw InputError(file: path, "cannot write (directory missing or not writable)") }
         guard rename(tmp, path) == 0 else {
             unlink(tmp)
@@ -84,7 +86,8 @@ struct Users: ParsableCommand {
         func run() throws {
             let (token, line) = UserFile.newToken(name: name)
             try Users.update(options.file, kind: "token", name: name, line: line)
-            FileHandle.standardError.write(Data("wrote \(options.file): token \(name) (shown once, keep it safe)\n".utf8))
+            FileHandle.standardError.write(
+                Data("wrote \(options.file): token \(name) (shown once, keep it safe)\n".utf8))
             print(token)
         }
     }

@@ -31,7 +31,9 @@ import Testing
         #expect(CivilDate.iso(t.seconds) == iso)
     }
 
-    @Test(arguments: ["13/45/2024", "2024-02-30", "2015-03-18 25:00", "2015-03-18 13:00 PM", "yesterday", "03/18", "2015-03-18 10:4"])
+    @Test(arguments: [
+        "13/45/2024", "2024-02-30", "2015-03-18 25:00", "2015-03-18 13:00 PM", "yesterday", "03/18", "2015-03-18 10:4",
+    ])
     func impossibleTimesAreRejected(_ value: String) {
         #expect(FlexibleTime.parse(value) == nil)
     }
@@ -60,9 +62,10 @@ import Testing
         let r = try Ingest.run(file: p, workspace: dir.file("m.sqlite"))
         #expect(r.report.rowsKept == 4 && r.report.rowsRejected == 0)
         let t = try Workspace(path: dir.file("m.sqlite")).incidents()
-        #expect((0..<4).map { CivilDate.iso(t.time[$0]) } == [
-            "2024-01-05T22:00:00", "2024-01-06T00:00:00", "2024-01-07T08:30:00", "2024-01-08T14:05:00",
-        ])
+        #expect(
+            (0..<4).map { CivilDate.iso(t.time[$0]) } == [
+                "2024-01-05T22:00:00", "2024-01-06T00:00:00", "2024-01-07T08:30:00", "2024-01-08T14:05:00",
+            ])
     }
 
     /// Date and time of day in separate columns, found from their values; the occurrence date
@@ -78,9 +81,10 @@ import Testing
         let r = try Ingest.run(file: p, workspace: dir.file("b.sqlite"))
         #expect(r.report.rowsKept == 3)
         let t = try Workspace(path: dir.file("b.sqlite")).incidents()
-        #expect((0..<3).map { CivilDate.iso(t.time[$0]) } == [
-            "2020-01-05T15:30:00", "2020-01-06T09:30:00", "2020-01-07T19:05:00",
-        ])
+        #expect(
+            (0..<3).map { CivilDate.iso(t.time[$0]) } == [
+                "2020-01-05T15:30:00", "2020-01-06T09:30:00", "2020-01-07T19:05:00",
+            ])
 
         // The same by name, and a date-time column preferred to separate ones; occurrence over report.
         let rows2 = [
@@ -151,6 +155,8 @@ import Testing
         #expect(GeoBounds(parsing: "1,2,3,4,5") == nil)
         #expect(GeoBounds(parsing: "1,,2,3,4") == nil)
         #expect(GeoBounds(parsing: "inf,1,2,3") == nil)
-        #expect(GeoBounds(parsing: "-87.9, 41.6, -87.5, 42.0") == GeoBounds(minLon: -87.9, minLat: 41.6, maxLon: -87.5, maxLat: 42.0))
+        #expect(
+            GeoBounds(parsing: "-87.9, 41.6, -87.5, 42.0")
+                == GeoBounds(minLon: -87.9, minLat: 41.6, maxLon: -87.5, maxLat: 42.0))
     }
 }

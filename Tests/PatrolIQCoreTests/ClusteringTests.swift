@@ -337,7 +337,8 @@ func referenceDBSCAN(_ p: [SIMD2<Double>], eps: Double, minSamples: Int) -> (
             results.append(KMeans(k: 7, restarts: 2, seed: 5).fit(x))
         }
         #expect(results[0].labels == results[1].labels && results[1].labels == results[2].labels)
-        #expect(results[0].centers.data == results[1].centers.data && results[1].centers.data == results[2].centers.data)
+        #expect(
+            results[0].centers.data == results[1].centers.data && results[1].centers.data == results[2].centers.data)
         #expect(results[0].inertia == results[2].inertia)
     }
 }

@@ -10,7 +10,9 @@ final class ScriptedMLflow: MLflowTransport, @unchecked Sendable {
     var experimentExists = false
     var uploads: [(url: String, bytes: Int)] = []
 
-    func send(method: String, url: String, body json: Data?, contentType: String) async throws -> (status: Int, body: Data) {
+    func send(method: String, url: String, body json: Data?, contentType: String) async throws -> (
+        status: Int, body: Data
+    ) {
         if method == "PUT" {
             uploads.append((url, json?.count ?? 0))
             return (200, Data("{}".utf8))
@@ -38,7 +40,14 @@ final class ScriptedMLflow: MLflowTransport, @unchecked Sendable {
             if let id = tags.first(where: { $0["key"] == "patroliq.run_key" })?["value"] { mirrored.insert(id) }
             return try reply(
                 200,
-                ["run": ["info": ["run_id": "mlflow-\(mirrored.count)", "artifact_uri": "mlflow-artifacts:/7/r\(mirrored.count)/artifacts"]]])
+                [
+                    "run": [
+                        "info": [
+                            "run_id": "mlflow-\(mirrored.count)",
+                            "artifact_uri": "mlflow-artifacts:/7/r\(mirrored.count)/artifacts",
+                        ]
+                    ]
+                ])
         case "runs/log-batch", "runs/update":
             return try reply(200, [:])
         default:
@@ -82,7 +91,9 @@ final class ScriptedMLflow: MLflowTransport, @unchecked Sendable {
         let server = ScriptedMLflow()
         let exporter = try MLflowExporter(trackingURI: "http://127.0.0.1:5000/", experiment: "it", transport: server)
         let scores = [5, 6, 7].map {
-            KScore(k: $0, inertia: Double(100 - $0), silhouette: 0.1 * Double($0), daviesBouldin: 1, calinskiHarabasz: 2, iterations: 10)
+            KScore(
+                k: $0, inertia: Double(100 - $0), silhouette: 0.1 * Double($0), daviesBouldin: 1, calinskiHarabasz: 2,
+                iterations: 10)
         }
         let choice = KChoice(scores: scores)
         _ = try await exporter.export([run]) { _ in
@@ -94,10 +105,11 @@ final class ScriptedMLflow: MLflowTransport, @unchecked Sendable {
         let metrics = server.calls.first { $0.path == "runs/log-batch" }?.body["metrics"] as? [[String: Any]] ?? []
         let silhouette = metrics.filter { $0["key"] as? String == "kmeans.sweep.silhouette" }
         #expect(silhouette.compactMap { $0["step"] as? Int } == [5, 6, 7])
-        #expect(server.uploads.map(\.url) == [
-            "http://127.0.0.1:5000/api/2.0/mlflow-artifacts/artifacts/7/r1/artifacts/geojson/hotspots.geojson",
-            "http://127.0.0.1:5000/api/2.0/mlflow-artifacts/artifacts/7/r1/artifacts/ward_linkage.json",
-        ])
+        #expect(
+            server.uploads.map(\.url) == [
+                "http://127.0.0.1:5000/api/2.0/mlflow-artifacts/artifacts/7/r1/artifacts/geojson/hotspots.geojson",
+                "http://127.0.0.1:5000/api/2.0/mlflow-artifacts/artifacts/7/r1/artifacts/ward_linkage.json",
+            ])
     }
 
     @Test func errorsNameTheServerAndTheCall() async throws {
@@ -105,7 +117,9 @@ final class ScriptedMLflow: MLflowTransport, @unchecked Sendable {
             try MLflowExporter(trackingURI: "nowhere", experiment: "it", transport: ScriptedMLflow())
         }
         struct Down: MLflowTransport {
-            func send(method: String, url: String, body: Data?, contentType: String) async throws -> (status: Int, body: Data) {
+            func send(method: String, url: String, body: Data?, contentType: String) async throws -> (
+                status: Int, body: Data
+            ) {
                 throw POSIXError(.ECONNREFUSED)
             }
         }
@@ -116,7 +130,9 @@ final class ScriptedMLflow: MLflowTransport, @unchecked Sendable {
             "\(error)" == "MLflow at http://127.0.0.1:9: cannot connect (nothing listening?)"
         }
         struct NotMLflow: MLflowTransport {
-            func send(method: String, url: String, body: Data?, contentType: String) async throws -> (status: Int, body: Data) {
+            func send(method: String, url: String, body: Data?, contentType: String) async throws -> (
+                status: Int, body: Data
+            ) {
                 (404, Data("<html>Not Found</html>".utf8))
             }
         }
@@ -124,7 +140,8 @@ final class ScriptedMLflow: MLflowTransport, @unchecked Sendable {
         await #expect {
             _ = try await web.export([run])
         } throws: { error in
-            "\(error)".contains("is not an MLflow tracking server (HTTP 404 on /api/2.0/mlflow/experiments/get-by-name)")
+            "\(error)".contains(
+                "is not an MLflow tracking server (HTTP 404 on /api/2.0/mlflow/experiments/get-by-name)")
         }
     }
 }

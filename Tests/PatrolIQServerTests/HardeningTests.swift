@@ -14,13 +14,15 @@ import Testing
     let f = Fixture.shared
 
     /// Sends GETs with raw `Host` values over a real socket (HTTP clients refuse to send bad ones).
-    static func get(_ config: ServerConfiguration, _ requests: [(path: String, host: String)]) async throws -> [String] {
+    static func get(_ config: ServerConfiguration, _ requests: [(path: String, host: String)]) async throws -> [String]
+    {
         let app = PatrolIQServer.application(config, logger: Logger(label: "test"))
         return try await app.test(.live) { client in
             let port = try #require(client.port)
             var bodies: [String] = []
             for (path, host) in requests {
-                let r = try await LiveServerTests.exchangeOffPool(port: port, "GET \(path) HTTP/1.1\r\nHost: \(host)\r\n\r\n", responses: 1)
+                let r = try await LiveServerTests.exchangeOffPool(
+                    port: port, "GET \(path) HTTP/1.1\r\nHost: \(host)\r\n\r\n", responses: 1)
                 bodies.append(r.first.map { String(decoding: $0.body, as: UTF8.self) } ?? "")
             }
             return bodies
@@ -31,9 +33,12 @@ import Testing
         var c = f.config
         c.port = 0
         let forged = ["evil.example/<script>", "x\"y", "example.org:99999", "[::1", "a@b"]
-        let bodies = try await Self.get(c, forged.map { ("/tiles/all.json", $0) } + [("/tiles", "maps.example.org:8443")])
+        let bodies = try await Self.get(
+            c, forged.map { ("/tiles/all.json", $0) } + [("/tiles", "maps.example.org:8443")])
         for (host, text) in zip(forged, bodies) {
-            #expect(!text.contains("evil") && !text.contains("<script") && !text.contains("99999") && !text.contains("a@b"), "\(host): \(text)")
+            #expect(
+                !text.contains("evil") && !text.contains("<script") && !text.contains("99999") && !text.contains("a@b"),
+                "\(host): \(text)")
             #expect(text.contains("http://127.0.0.1:0/tiles/all/{z}/{x}/{y}.png"), "\(host): \(text)")
         }
         #expect(bodies.last?.contains("http://maps.example.org:8443/tiles/all.json") == true)
@@ -124,7 +129,8 @@ import Testing
     static func withAccess(_ f: Fixture) throws -> (ServerConfiguration, token: String) {
         let (token, tokenLine) = UserFile.newToken(name: "maps")
         let path = f.dir + "/users-\(UUID().uuidString).txt"
-        let text = "# test\n" + UserFile.userLine(name: "ana", password: "correct horse", cost: 4) + "\n" + tokenLine + "\n"
+        let text =
+            "# test\n" + UserFile.userLine(name: "ana", password: "correct horse", cost: 4) + "\n" + tokenLine + "\n"
         FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         var c = f.config
         c.access = try AccessControl(path: path)
@@ -138,7 +144,9 @@ import Testing
         let t = f.busyTile
         let tile = "/tiles/all/\(t.z)/\(t.x)/\(t.y).png"
         try await f.app(c).test(.router) { client in
-            for uri in [tile, "/tiles/all.json", "/tiles", "/geojson/centroids", "/api/stats", "/", "/js/leaflet/leaflet.js"] {
+            for uri in [
+                tile, "/tiles/all.json", "/tiles", "/geojson/centroids", "/api/stats", "/", "/js/leaflet/leaflet.js",
+            ] {
                 try await client.execute(uri: uri, method: .get) { r in
                     #expect(r.status == .unauthorized, "\(uri)")
                     #expect(r.headers[.wwwAuthenticate]?.hasPrefix("Basic realm=") == true)
@@ -176,10 +184,12 @@ import Testing
             let auth = "Authorization: Bearer \(token)\r\n"
             let requests = [
                 "GET \(tile) HTTP/1.1\r\nHost: x\r\n\(auth)\r\n", "GET \(tile) HTTP/1.1\r\nHost: x\r\n\(auth)\r\n",
-                "GET \(tile) HTTP/1.1\r\nHost: x\r\n\r\n", "GET \(tile) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer bad\r\n\r\n",
+                "GET \(tile) HTTP/1.1\r\nHost: x\r\n\r\n",
+                "GET \(tile) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer bad\r\n\r\n",
                 "GET \(tile)?access_token=\(token) HTTP/1.1\r\nHost: x\r\n\r\n",
             ]
-            let replies = try await LiveServerTests.exchangeOffPool(port: port, requests.joined(), responses: requests.count)
+            let replies = try await LiveServerTests.exchangeOffPool(
+                port: port, requests.joined(), responses: requests.count)
             #expect(replies.map(\.status) == [200, 200, 401, 401, 200])
         }
     }
@@ -221,7 +231,9 @@ import Testing
             }
             // After the timeout both the idle sockets and the slow one are closed by the server.
             try await Task.sleep(for: .seconds(3))
-            let closed = await offPool { (Socket.isClosedByPeer(slow), idle.prefix(20).allSatisfy(Socket.isClosedByPeer)) }
+            let closed = await offPool {
+                (Socket.isClosedByPeer(slow), idle.prefix(20).allSatisfy(Socket.isClosedByPeer))
+            }
             #expect(closed.0)
             #expect(closed.1)
         }

@@ -188,7 +188,9 @@ final class Fixture: @unchecked Sendable {
             }
             // The box must drop the centroids outside it and keep every one inside.
             let all = try JSONSerialization.jsonObject(
-                with: Data(try #require(FileManager.default.contents(atPath: f.config.geojsonDirectory + "/centroids.geojson"))))
+                with: Data(
+                    try #require(FileManager.default.contents(atPath: f.config.geojsonDirectory + "/centroids.geojson"))
+                ))
             let allFeatures = try #require((all as? [String: Any])?["features"] as? [[String: Any]])
             func point(_ feat: [String: Any]) -> [Double] {
                 ((feat["geometry"] as? [String: Any])?["coordinates"] as? [Double]) ?? []
@@ -196,7 +198,10 @@ final class Fixture: @unchecked Sendable {
             let lons = allFeatures.map { point($0)[0] }.sorted()
             let lats = allFeatures.map { point($0)[1] }.sorted()
             // A box around the lower-left half of the centroids: some inside, some outside.
-            let box = (minLon: lons[0] - 0.001, minLat: lats[0] - 0.001, maxLon: lons[lons.count / 2], maxLat: lats[lats.count / 2])
+            let box = (
+                minLon: lons[0] - 0.001, minLat: lats[0] - 0.001, maxLon: lons[lons.count / 2],
+                maxLat: lats[lats.count / 2]
+            )
             let inside = allFeatures.filter { feat in
                 let c = point(feat)
                 return c[0] >= box.minLon && c[0] <= box.maxLon && c[1] >= box.minLat && c[1] <= box.maxLat
@@ -394,21 +399,12 @@ final class Fixture: @unchecked Sendable {
     static func exchange(port: Int, _ request: String, responses: Int) throws -> [(
         status: Int, head: String, body: Data
     )] {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #expect(fd >= 0)
+        let connected = Socket.connect(port: port)
+        #expect(connected != nil)
+        guard let fd = connected else { return [] }
         defer { close(fd) }
         var tv = timeval(tv_sec: 60, tv_usec: 0)  // generous: CI runs other suites alongside
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        #expect(ok == 0)
         let bytes = Array(request.utf8)
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         var raw = Data()

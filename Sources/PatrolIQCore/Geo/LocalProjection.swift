@@ -29,7 +29,8 @@ public struct GeoBounds: Sendable, Equatable, Codable {
         // Every part must be a finite number: `1,x,2,3` is an error, not the box 1,2,3.
         let parts = s.split(separator: ",", omittingEmptySubsequences: false)
         let p = parts.compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }.filter(\.isFinite)
-        guard parts.count == 4, p.count == 4, p[0] < p[2], p[1] < p[3], p[1] >= -90, p[3] <= 90, p[0] >= -180, p[2] <= 180
+        guard parts.count == 4, p.count == 4, p[0] < p[2], p[1] < p[3], p[1] >= -90, p[3] <= 90, p[0] >= -180,
+            p[2] <= 180
         else { return nil }
         self.init(minLon: p[0], minLat: p[1], maxLon: p[2], maxLat: p[3])
     }

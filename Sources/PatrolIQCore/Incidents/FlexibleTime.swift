@@ -11,7 +11,8 @@ public enum FlexibleTime {
         var s = Scanner(ByteParsing.trim(raw))
         guard let date = s.date() else { return nil }
         if s.atEnd {
-            guard let t = TimestampFormat.seconds(year: date.y, month: date.m, day: date.d, hour: 0, minute: 0, second: 0)
+            guard
+                let t = TimestampFormat.seconds(year: date.y, month: date.m, day: date.d, hour: 0, minute: 0, second: 0)
             else { return nil }
             return (t, false)
         }

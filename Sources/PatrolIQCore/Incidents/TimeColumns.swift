@@ -43,12 +43,15 @@ public enum TimeColumns {
     public static func nameScore(_ name: String) -> Int {
         let n = name.lowercased()
         var s = 0
-        for w in ["occur", "crime", "incident", "offense", "offence", "event", "from", "start", "begin"] where n.contains(w) {
+        for w in ["occur", "crime", "incident", "offense", "offence", "event", "from", "start", "begin"]
+        where n.contains(w) {
             s += 2
         }
         if n.contains("dispatch") { s += 1 }
         if n.contains("date") || n.contains("time") { s += 1 }
-        for w in ["report", "rpt", "updated", "update", "entered", "modified", "created", "end", "to_", "through", "clear"]
+        for w in [
+            "report", "rpt", "updated", "update", "entered", "modified", "created", "end", "to_", "through", "clear",
+        ]
         where n.contains(w) {
             s -= 3
         }

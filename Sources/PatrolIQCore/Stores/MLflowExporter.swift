@@ -59,7 +59,8 @@ public struct MLflowExporter: Sendable {
     public static func runKey(_ r: RunRecord) -> String { "\(r.fingerprint)-\(r.id)-\(r.createdAt)" }
 
     /// Exports `runs`; returns (exported, skipped). `details` gives each run's step metrics and artifacts.
-    public func export(_ runs: [RunRecord], details: (RunRecord) throws -> MLflowRunDetails = { _ in .init() }) async throws
+    public func export(_ runs: [RunRecord], details: (RunRecord) throws -> MLflowRunDetails = { _ in .init() })
+        async throws
         -> (Int, Int)
     {
         let exp = try await experimentID()
@@ -107,7 +108,8 @@ public struct MLflowExporter: Sendable {
                 _ = try await call(
                     "runs/log-batch",
                     [
-                        "run_id": runID, "params": Array(params[min(first, params.count)..<min(first + 100, params.count)]),
+                        "run_id": runID,
+                        "params": Array(params[min(first, params.count)..<min(first + 100, params.count)]),
                         "metrics": Array(metrics[min(first, metrics.count)..<min(first + 100, metrics.count)]),
                     ])
             }
@@ -140,7 +142,8 @@ public struct MLflowExporter: Sendable {
             let url = root + "/api/2.0/mlflow-artifacts/artifacts/" + rest + "/" + f.path
             let answer: (status: Int, body: Data)
             do {
-                answer = try await transport.send(method: "PUT", url: url, body: f.data, contentType: "application/octet-stream")
+                answer = try await transport.send(
+                    method: "PUT", url: url, body: f.data, contentType: "application/octet-stream")
             } catch {
                 throw Failure(description: "MLflow at \(base.absoluteString): \(Self.reason(error))")
             }
