@@ -13,8 +13,9 @@ BIN=.build/release/patroliq
 WORK=$(mktemp -d)
 PORT=${PORT:-5055}
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# Artifacts go through the tracking server's proxy (mlflow-artifacts:/ URIs), as a shared server runs.
 bench/.venv/bin/mlflow server --host 127.0.0.1 --port "$PORT" --backend-store-uri "sqlite:///$WORK/mlflow.db" \
-  --default-artifact-root "$WORK/artifacts" > "$WORK/server.log" 2>&1 &
+  --artifacts-destination "$WORK/artifacts" > "$WORK/server.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 60); do curl -sf "http://127.0.0.1:$PORT/health" > /dev/null && break; sleep 1; done
 "$BIN" generate --rows 20000 --seed 1 --out "$WORK/d.csv" > /dev/null
@@ -23,12 +24,32 @@ for _ in $(seq 60); do curl -sf "http://127.0.0.1:$PORT/health" > /dev/null && b
 "$BIN" cluster --workspace "$WORK/ws.sqlite" --algorithms kmeans --k 7 > /dev/null
 "$BIN" runs export-mlflow --workspace "$WORK/ws.sqlite" --tracking-uri "http://127.0.0.1:$PORT" --experiment it
 "$BIN" runs export-mlflow --workspace "$WORK/ws.sqlite" --tracking-uri "http://127.0.0.1:$PORT" --experiment it | grep -q "exported 0 run(s).*(2 already there)"
+# The workspace rebuilt from the same CSV numbers its runs from 1 again: a new run is still exported.
+"$BIN" ingest "$WORK/d.csv" --workspace "$WORK/ws.sqlite" > /dev/null
+"$BIN" cluster --workspace "$WORK/ws.sqlite" --algorithms kmeans --k 8 --seed 3 > /dev/null
+"$BIN" runs export-mlflow --workspace "$WORK/ws.sqlite" --tracking-uri "http://127.0.0.1:$PORT" --experiment it | grep -q "exported 1 run(s).*(0 already there)"
+# Nothing listening: one clear line within 5 s; https against this plain server: a clear line too.
+start=$(date +%s%N)
+msg=$("$BIN" runs export-mlflow --workspace "$WORK/ws.sqlite" --tracking-uri http://127.0.0.1:9 2>&1 || true)
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "$msg" | grep -q "cannot connect" && [ "$ms" -le 6000 ] || { echo "FAIL: nothing listening: $msg ($ms ms)"; exit 1; }
+msg=$("$BIN" runs export-mlflow --workspace "$WORK/ws.sqlite" --tracking-uri "https://127.0.0.1:$PORT" 2>&1 || true)
+[ "$(echo "$msg" | wc -l)" = 1 ] && echo "$msg" | grep -q "TLS" || { echo "FAIL: https on http: $msg"; exit 1; }
 "$PY" - "$PORT" <<'PY'
 import sys, mlflow
+from mlflow.tracking import MlflowClient
 mlflow.set_tracking_uri(f"http://127.0.0.1:{sys.argv[1]}")
 runs = mlflow.search_runs(experiment_names=["it"])
-assert len(runs) == 2, runs
-assert set(runs["params.kmeans.k_range"]) == {"5...6", "7...7"}, runs["params.kmeans.k_range"]
+assert len(runs) == 3, runs
+assert set(runs["params.kmeans.k_range"]) == {"5...6", "7...7", "8...8"}, runs["params.kmeans.k_range"]
 assert (runs["metrics.kmeans.silhouette"] > 0).all()
-print("MLflow integration: 2 runs mirrored with params and metrics, re-export skipped: 1 passed, 0 failed")
+client = MlflowClient()
+first = runs[runs["params.kmeans.k_range"] == "5...6"].iloc[0]
+steps = sorted(m.step for m in client.get_metric_history(first.run_id, "kmeans.sweep.silhouette"))
+assert steps == [5, 6], steps
+files = {a.path for a in client.list_artifacts(first.run_id)} | {a.path for a in client.list_artifacts(first.run_id, "geojson")}
+assert "ward_linkage.json" in files or "geojson/centroids.geojson" in files, files
+assert "geojson/centroids.geojson" in files, files
+print("MLflow integration: 3 runs mirrored (one after a rebuild), k sweep by step, GeoJSON artifacts, "
+      "re-export skipped, clear errors: 1 passed, 0 failed")
 PY

@@ -16,7 +16,7 @@ struct PatrolIQ: AsyncParsableCommand {
             """,
         subcommands: [
             Generate.self, Ingest.self, Stats.self, Cluster.self, Runs.self, Assignments.self, Tiles.self, Export.self,
-            Serve.self, Users.self,
+            Serve.self, Users.self, Hotspots.self,
         ])
 
     /// Parses and runs, mapping errors to the project's exit codes: usage and input errors exit 2
