@@ -22,20 +22,22 @@ for s in "${sets[@]}"; do
   name=${s%%:*}; file=${s#*:}
   "$BIN" ingest "$file" --workspace "$OUT/$name.sqlite" > /dev/null
   # Best of 3 for both sides.
-  best=999
+  best=999999 analysis=999999
   for _ in 1 2 3; do
     t0=$(date +%s%N)
-    "$BIN" hotspots --workspace "$OUT/$name.sqlite" --out "$OUT/$name" --csv "$OUT/$name.cells.csv" > /dev/null
+    line=$("$BIN" hotspots --workspace "$OUT/$name.sqlite" --out "$OUT/$name" --csv "$OUT/$name.cells.csv")
     t=$(( ($(date +%s%N) - t0) / 1000000 ))
     [ "$t" -lt "$best" ] && best=$t
+    a=$(sed -E 's/.*FDR ([0-9.]+) ms.*/\1/' <<< "$line")
+    analysis=$(python3 -c "print(min($analysis, $a))")
   done
-  "$VENV/bin/python" - "$OUT/$name.cells.csv" "$best" "$name" << 'PY'
+  "$VENV/bin/python" - "$OUT/$name.cells.csv" "$best" "$name" "$analysis" << 'PY'
 import sys, time
 import numpy as np, pandas as pd
 from scipy import stats
 import libpysal, esda
 cells = pd.read_csv(sys.argv[1])
-ours_ms, name = float(sys.argv[2]), sys.argv[3]
+ours_ms, name, analysis_ms = float(sys.argv[2]), sys.argv[3], float(sys.argv[4])
 coords = cells[["x", "y"]].to_numpy()
 y = cells["count"].to_numpy(dtype=float)
 cell = np.min(np.diff(np.unique(np.round(coords[:, 0], 6))))
@@ -57,7 +59,8 @@ cls = np.where(q <= 0.01, 3, np.where(q <= 0.05, 2, np.where(q <= 0.10, 1, 0))) 
 same = int(np.sum(cls.astype(int) == cells["class"].to_numpy()))
 print(f"{name}: {m} cells; max |z(patroliq) - z(esda)| = {dz:.2e} ({'ok' if dz <= 1e-6 else 'OVER 1e-6'}); "
       f"FDR classes identical: {same == m} ({same}/{m})")
-print(f"{name}: patroliq hotspots {ours_ms:.0f} ms (whole command: read workspace, grid, Gi*, FDR, GeoJSON, CSV); "
-      f"esda + DistanceBand {best * 1000:.0f} ms; ratio {best * 1000 / ours_ms:.1f}x")
+print(f"{name}: esda + DistanceBand {best * 1000:.1f} ms; patroliq grid + weights + Gi* + FDR {analysis_ms:.1f} ms "
+      f"(ratio {best * 1000 / analysis_ms:.1f}x); whole patroliq command (read 500 k rows, analyse, write GeoJSON "
+      f"and CSV) {ours_ms:.0f} ms (ratio {best * 1000 / ours_ms:.1f}x)")
 PY
 done

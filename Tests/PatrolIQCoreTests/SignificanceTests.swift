@@ -37,8 +37,14 @@ import Testing
         let q = FalseDiscoveryRate.qValues([0.01, 0.04, 0.03, 0.005, 0.5])
         let expected = [0.025, 0.05, 0.05, 0.025, 0.5]
         #expect(zip(q, expected).allSatisfy { abs($0 - $1) < 1e-12 })
-        #expect(FalseDiscoveryRate.discoveries([0.01, 0.04, 0.03, 0.005, 0.5], alpha: 0.05) == [true, true, true, true, false])
-        #expect(FalseDiscoveryRate.discoveries([0.01, 0.04, 0.03, 0.005, 0.5], alpha: 0.04) == [true, false, false, true, false])
+        #expect(
+            FalseDiscoveryRate.discoveries([0.01, 0.04, 0.03, 0.005, 0.5], alpha: 0.05) == [
+                true, true, true, true, false,
+            ])
+        #expect(
+            FalseDiscoveryRate.discoveries([0.01, 0.04, 0.03, 0.005, 0.5], alpha: 0.04) == [
+                true, false, false, true, false,
+            ])
         // Step-up: a later small enough ratio rescues an earlier large one.
         #expect(FalseDiscoveryRate.qValues([0.04, 0.041]) == [0.041, 0.041])
         #expect(HotspotClass.classify(z: [3, -3, 2, 1], q: [0.001, 0.04, 0.08, 0.2]) == [3, -2, 1, 0])

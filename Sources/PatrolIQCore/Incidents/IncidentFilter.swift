@@ -76,7 +76,8 @@ public struct IncidentFilter: Sendable, Equatable {
             let upper = typeNames.map { $0.uppercased() }
             let unknown = types.subtracting(upper)
             guard unknown.isEmpty else {
-                throw Invalid(parameter: "types", message: "no incidents of type \(unknown.sorted().joined(separator: ", "))")
+                throw Invalid(
+                    parameter: "types", message: "no incidents of type \(unknown.sorted().joined(separator: ", "))")
             }
             typeOK = upper.map { types.contains($0) }
         }

@@ -22,7 +22,11 @@ public enum GetisOrd {
     /// included). A field with no variance has z = 0 and p = 1 everywhere.
     public static func zScores(counts x: [Double], neighbours: (Int) -> [Int]) -> Result {
         let n = x.count
-        guard n > 1 else { return Result(z: [Double](repeating: 0, count: n), p: [Double](repeating: 1, count: n), neighbours: [Int](repeating: 1, count: n)) }
+        guard n > 1 else {
+            return Result(
+                z: [Double](repeating: 0, count: n), p: [Double](repeating: 1, count: n),
+                neighbours: [Int](repeating: 1, count: n))
+        }
         let mean = x.reduce(0, +) / Double(n)
         let meanSquare = x.reduce(0) { $0 + $1 * $1 } / Double(n)
         let s = (max(0, meanSquare - mean * mean)).squareRoot()

@@ -9,44 +9,50 @@
 public struct HotspotGrid: Sendable {
     public let cellSize: Double
     public let origin: SIMD2<Double>
-    /// Column and row of each active cell.
+    /// Column and row of each active cell, in row-major order.
     public let cells: [SIMD2<Int32>]
     public var counts: [Double]
-    private let index: [Int64: Int]
+    /// Columns and rows of the box around the data, and each box cell's active index (−1: none):
+    /// a city's box holds tens of thousands of cells, so a dense table beats hashing every incident.
+    private let width: Int
+    private let height: Int
+    private let index: [Int32]
 
     /// `area` are all incidents (x, y in metres); `selected` says which of them are counted.
     public init(area: [SIMD2<Double>], selected: (Int) -> Bool, cellSize: Double) {
         self.cellSize = cellSize
         var lo = SIMD2(Double.infinity, .infinity)
-        for p in area { lo = pointwiseMin(lo, p) }
-        origin = area.isEmpty ? .zero : lo
-        var index: [Int64: Int] = [:]
+        var hi = -lo
+        for p in area {
+            lo = pointwiseMin(lo, p)
+            hi = pointwiseMax(hi, p)
+        }
+        if area.isEmpty { (lo, hi) = (.zero, .zero) }
+        origin = lo
+        let w = Int(((hi.x - lo.x) / cellSize).rounded(.down)) + 1
+        let h = Int(((hi.y - lo.y) / cellSize).rounded(.down)) + 1
+        width = w
+        height = h
+        var perBox = [Int32](repeating: 0, count: w * h)
+        var counted = [Double](repeating: 0, count: w * h)
+        for (i, p) in area.enumerated() {
+            let cx = min(w - 1, Int((p.x - lo.x) / cellSize))
+            let cy = min(h - 1, Int((p.y - lo.y) / cellSize))
+            perBox[cy * w + cx] += 1
+            if selected(i) { counted[cy * w + cx] += 1 }
+        }
+        var index = [Int32](repeating: -1, count: w * h)
         var cells: [SIMD2<Int32>] = []
         var counts: [Double] = []
-        for (i, p) in area.enumerated() {
-            let c = SIMD2<Int32>(Int32(((p.x - origin.x) / cellSize).rounded(.down)), Int32(((p.y - origin.y) / cellSize).rounded(.down)))
-            let key = Self.key(c)
-            let k: Int
-            if let known = index[key] {
-                k = known
-            } else {
-                k = cells.count
-                index[key] = k
-                cells.append(c)
-                counts.append(0)
-            }
-            if selected(i) { counts[k] += 1 }
+        for b in 0..<(w * h) where perBox[b] > 0 {
+            index[b] = Int32(cells.count)
+            cells.append(SIMD2(Int32(b % w), Int32(b / w)))
+            counts.append(counted[b])
         }
-        // A fixed cell order (row, then column) so that outputs do not depend on the input order.
-        let order = cells.indices.sorted { (cells[$0].y, cells[$0].x) < (cells[$1].y, cells[$1].x) }
-        self.cells = order.map { cells[$0] }
-        self.counts = order.map { counts[$0] }
-        var sortedIndex: [Int64: Int] = [:]
-        for (k, c) in self.cells.enumerated() { sortedIndex[Self.key(c)] = k }
-        self.index = sortedIndex
+        self.cells = cells
+        self.counts = counts
+        self.index = index
     }
-
-    static func key(_ c: SIMD2<Int32>) -> Int64 { Int64(c.x) << 32 | Int64(UInt32(bitPattern: c.y)) }
 
     /// Centre of cell k in metres.
     public func center(_ k: Int) -> SIMD2<Double> {
@@ -55,14 +61,17 @@ public struct HotspotGrid: Sendable {
 
     /// The active cells within `band` metres (centre to centre) of cell k, itself included.
     public func neighbours(of k: Int, band: Double) -> [Int] {
-        let r = Int32((band / cellSize).rounded(.down))
+        let r = Int((band / cellSize).rounded(.down))
         var out: [Int] = []
-        let c = cells[k]
-        for dy in -r...r {
-            for dx in -r...r {
-                let d = Double(dx * dx + dy * dy).squareRoot() * cellSize
+        out.reserveCapacity((2 * r + 1) * (2 * r + 1))
+        let cx = Int(cells[k].x)
+        let cy = Int(cells[k].y)
+        for y in max(0, cy - r)...min(height - 1, cy + r) {
+            for x in max(0, cx - r)...min(width - 1, cx + r) {
+                let d = Double((x - cx) * (x - cx) + (y - cy) * (y - cy)).squareRoot() * cellSize
                 guard d <= band + 1e-9 else { continue }
-                if let j = index[Self.key(SIMD2(c.x + dx, c.y + dy))] { out.append(j) }
+                let j = index[y * width + x]
+                if j >= 0 { out.append(Int(j)) }
             }
         }
         return out
