@@ -23,13 +23,13 @@ struct Ingest: ParsableCommand {
         help: ArgumentHelp(
             "Column mapping for non-Chicago files, FIELD=COLUMN pairs separated by commas.",
             discussion:
-                "Fields: \(IncidentField.allCases.map(\.rawValue).joined(separator: ", ")). Example: --map latitude=GEO_LAT,longitude=GEO_LON,time=FIRST_OCCURRENCE_DATE,type=OFFENSE_CATEGORY_ID",
+                "Fields: \(IncidentField.mappable). Example: --map latitude=GEO_LAT,longitude=GEO_LON,time=FIRST_OCCURRENCE_DATE,type=OFFENSE_CATEGORY_ID; with the time of day in its own column: --map date=CrimeDate,time_of_day=CrimeTime (both are also found from their values).",
             valueName: "mapping"))
     var map: String?
 
     @Option(
         help:
-            "Layout of the time column in strftime notation, e.g. '%Y-%m-%d %H:%M:%S' (detected when omitted)."
+            "Layout of the time column in strftime notation, e.g. '%d.%m.%Y %H:%M'. Without it every value is read in any common US layout (month- or year-first, 12- or 24-hour, ISO 8601)."
     )
     var timeFormat: String?
 
