@@ -106,9 +106,12 @@ async function loadMap() {
       attribution: escapeHTML(tj.attribution || ''), zIndex: 5,
     });
     heatLayer.on('tileload', () => { tilesLoaded += 1; document.body.dataset.tiles = String(tilesLoaded); });
+    // The view counts as ready once the visible tiles are in (or 10 s have passed).
+    const loaded = new Promise((resolve) => { heatLayer.once('load', resolve); setTimeout(resolve, 10000); });
     heatLayer.addTo(map);
     showLegend(tj);
     if (tj.bounds && !state.fitted) { map.fitBounds([[tj.bounds[1], tj.bounds[0]], [tj.bounds[3], tj.bounds[2]]]); state.fitted = true; }
+    return loaded;
   }
   catalogue.layers.forEach((l, i) => {
     const id = 'layer-' + l.name;
@@ -121,7 +124,8 @@ async function loadMap() {
     document.getElementById('opacity-value').textContent = opacity.value;
     if (heatLayer) heatLayer.setOpacity(Number(opacity.value));
   });
-  if (catalogue.layers.length) await showLayer(catalogue.layers[0].name);
+  let firstTiles = null;
+  if (catalogue.layers.length) firstTiles = showLayer(catalogue.layers[0].name);
   else box.textContent = 'No tile layers: run "patroliq tiles".';
 
   // GeoJSON overlays with statistics in popups.
@@ -156,6 +160,8 @@ async function loadMap() {
       if (wanted) layer.eachLayer((l) => {
         if (l.feature && l.feature.id === wanted) {
           if (!on) { layer.addTo(map); input.checked = true; }
+          // Without panning: the heat layer keeps the tiles it is loading.
+          l.getPopup().options.autoPan = false;
           l.openPopup();
         }
       });
@@ -163,6 +169,7 @@ async function loadMap() {
     }));
   }
   await Promise.all(loading);
+  if (firstTiles) await firstTiles;
   if (!available.length) ovBox.textContent = 'No GeoJSON: run "patroliq export".';
   map.on('zoomend', () => state.legend && showLegend(state.legend));
 }
