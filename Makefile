@@ -32,6 +32,7 @@ demo: build
 	$(BIN) tiles --workspace $(WORKSPACE) --layer all --maxzoom 16 --dir tiles
 	$(BIN) tiles --workspace $(WORKSPACE) --layer all --maxzoom 15 --scale 2 --dir tiles
 	$(BIN) export --workspace $(WORKSPACE) --out geojson --gpkg geojson/patroliq.gpkg
+	$(BIN) hotspots --workspace $(WORKSPACE) --out geojson
 	$(BIN) serve --workspace $(WORKSPACE) --tiles tiles --geojson geojson --web web --port $(PORT)
 
 ## The test suite (what CI runs): unit and property tests, the command-line checks, the dashboard in

@@ -135,6 +135,7 @@ async function loadMap() {
     ['clusters_kmeans', 'K-Means clusters', () => ({ color: '#3b528b', weight: 2, fillOpacity: 0.05, dashArray: '4 3' }), false],
     ['clusters_ward', 'Ward clusters', () => ({ color: '#832681', weight: 2, fillOpacity: 0.05 }), false],
     ['centroids', 'Cluster centroids', null, true],
+    ['hotspots_gi', 'Significant hot / cold spots (Gi*)', (f) => giStyle(f.properties['class']), false],
   ];
   const available = (await tryJSON('/geojson'))?.layers?.map((l) => l.name) ?? [];
   let features = 0;
@@ -174,6 +175,13 @@ async function loadMap() {
   map.on('zoomend', () => state.legend && showLegend(state.legend));
 }
 
+// Diverging colours for Gi* classes: cold blue … hot red; not significant is transparent.
+const GI_COLOURS = { 3: '#b2182b', 2: '#ef8a62', 1: '#fddbc7', '-1': '#d1e5f0', '-2': '#67a9cf', '-3': '#2166ac' };
+function giStyle(c) {
+  const colour = GI_COLOURS[c];
+  return colour ? { stroke: false, fillColor: colour, fillOpacity: 0.6 } : { stroke: false, fillOpacity: 0 };
+}
+
 function algoColour(a) { return { kmeans: '#3b528b', ward: '#832681', dbscan: '#21918c' }[a] || '#444'; }
 
 // Popup content is built as DOM nodes: every value (types come straight from the ingested CSV)
@@ -183,7 +191,7 @@ function popup(p) {
   const add = (k, v) => rows.push(el('tr', {}, el('td', { text: k }), el('td', {}, el('b', { text: String(v) }))));
   if (p.algorithm) add('Algorithm', `${p.algorithm} #${p.cluster}`);
   if (p.level) add('Level', p.level);
-  if (p.count !== undefined) add('Incidents', `${num(p.count)} (${pct(p.share)})`);
+  if (p.count !== undefined && p.share !== undefined) add('Incidents', `${num(p.count)} (${pct(p.share)})`);
   if (p.incidents !== undefined) add('Incidents', num(p.incidents));
   if (p.area_km2 !== undefined) add('Area', Number(p.area_km2).toFixed(2) + ' km²');
   if (p.radius_median_m !== undefined) add('Radius', `${Math.round(p.radius_median_m)} m (90 %: ${Math.round(p.radius_p90_m)} m)`);
@@ -193,6 +201,10 @@ function popup(p) {
   if (p.mean_severity !== undefined) add('Mean severity', Number(p.mean_severity).toFixed(2));
   if (p.peak_hour !== undefined) add('Peak', `${p.peak_weekday} ${p.peak_hour}:00`);
   if (p.threshold_per_km2 !== undefined) add('Threshold', Math.round(p.threshold_per_km2) + ' /km²');
+  if (p.z !== undefined) {
+    add('Gi*', `${p.label}: z = ${Number(p.z).toFixed(2)}, q = ${Number(p.q).toPrecision(2)}`);
+    add('Incidents in cell', num(p.count));
+  }
   return el('div', { class: 'popup' }, el('table', {}, ...rows));
 }
 

@@ -28,6 +28,7 @@ sed -i "s/,BATTERY,/,$PAYLOAD,/" d.csv
 "$BIN" cluster --k 5...7 --temporal-k 3...4 > /dev/null
 "$BIN" tiles --minzoom 10 --maxzoom 13 --layer all --layer window:night > /dev/null
 "$BIN" export > /dev/null
+"$BIN" hotspots > /dev/null
 "$BIN" serve --port "$PORT" --web "$WEB" --log-level warning > serve.log 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$T"' EXIT
@@ -50,6 +51,7 @@ for view in map temporal stats runs; do
       check "map layer switcher lists layers" 'grep -q "id=\"layer-night\"" <<< "$dom"'
       check "popup shows the markup as text" 'grep -q "&lt;img src=x onerror=document.body.dataset.pwned=1&gt;" <<< "$dom"'
       check "no script from data ran" '[[ "$body" != *data-pwned* ]]'
+      check "Gi* layer offered" 'grep -q "id=\"ov-hotspots_gi\"" <<< "$dom"'
       check "no element from data" '! grep -q "<img src=\"x\"" <<< "$dom"' ;;
     temporal) check "temporal patterns shown" 'grep -q "Pattern 0:" <<< "$dom"' ;;
     stats) check "statistics table filled" 'grep -q "THEFT" <<< "$dom"' ;;
