@@ -30,8 +30,12 @@ final class GeoJSONCatalog: Sendable {
                 let geometry = obj?["geometry"] as? [String: Any]
                 return (r, GeoJSONCatalog.extent(geometry?["coordinates"]))
             }
-            let top = ranges.isEmpty ? (try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]) : nil
-            name = top?["name"] as? String ?? FeatureScanner.topLevelName(bytes)
+            // The top-level `name`: from the whole document when it has no features, else from its head.
+            if let first = ranges.first {
+                name = FeatureScanner.topLevelName(bytes, before: first)
+            } else {
+                name = (try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])?["name"] as? String
+            }
         }
 
         /// The features whose bounding box meets `bbox`, as a FeatureCollection with its own `bbox`.
@@ -170,10 +174,10 @@ enum FeatureScanner {
         return out
     }
 
-    /// The top-level `"name"` string, if any (read by parsing only the head of the document).
-    static func topLevelName(_ b: [UInt8]) -> String? {
-        guard let r = features(b).first else { return nil }
-        let head = Array(b[..<r.lowerBound]) + Array("]}".utf8)
+    /// The top-level `"name"` string, if any, read by parsing only the head of the document up to
+    /// its first feature (whose range `features` already found).
+    static func topLevelName(_ b: [UInt8], before first: Range<Int>) -> String? {
+        let head = Array(b[..<first.lowerBound]) + Array("]}".utf8)
         return (try? JSONSerialization.jsonObject(with: Data(head)) as? [String: Any])?["name"] as? String
     }
 }

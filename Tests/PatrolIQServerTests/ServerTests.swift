@@ -215,6 +215,7 @@ final class Fixture: @unchecked Sendable {
                 let feats = try #require(fc["features"] as? [[String: Any]])
                 #expect(feats.map { $0["id"] as? String } == inside)
                 #expect((fc["bbox"] as? [Double])?.count == 4)
+                #expect(fc["name"] as? String == "centroids")  // the collection keeps its name
             }
             for bad in ["1,2,3", "1,x,2,3", "1,2,3,4,5", "nan,1,2,3", "3,1,2,4"] {
                 try await client.execute(uri: "/geojson/centroids?bbox=\(bad)", method: .get) {
