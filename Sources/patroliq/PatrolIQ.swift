@@ -11,12 +11,13 @@ struct PatrolIQ: AsyncParsableCommand {
         discussion: """
             Stages run in order and each reads the previous one's store:
               generate → ingest → stats → cluster → tiles → export → serve
-            (runs and assignments read the cluster runs).
+            (runs and assignments read the cluster runs). Where to patrol next: hotspots (Gi*), \
+            backtest (which method predicts), plan (areas for one shift).
             Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input.
             """,
         subcommands: [
             Generate.self, Ingest.self, Stats.self, Cluster.self, Runs.self, Assignments.self, Tiles.self, Export.self,
-            Serve.self, Users.self, Hotspots.self,
+            Serve.self, Users.self, Hotspots.self, BacktestCommand.self, PlanCommand.self,
         ])
 
     /// Parses and runs, mapping errors to the project's exit codes: usage and input errors exit 2
@@ -108,4 +109,37 @@ func printJSON<T: Encodable>(_ v: T) throws {
     let enc = JSONEncoder()
     enc.outputFormatting = [.prettyPrinted, .sortedKeys]
     print(String(decoding: try enc.encode(v), as: UTF8.self))
+}
+
+/// Which incidents an analysis counts: the same options, with the same meaning, on every command.
+struct FilterOptions: ParsableArguments {
+    @Option(help: "Primary Types to count, comma separated (all when omitted).") var types: String?
+    @Option(help: "First day counted, YYYY-MM-DD.") var since: String?
+    @Option(help: "Day after the last one counted, YYYY-MM-DD.") var until: String?
+    @Option(
+        help:
+            "Hours of the day, START-END with the end excluded (22-4 is 22:00–03:59 and counts for the day it starts)."
+    ) var hours: String?
+    @Option(help: "Weekdays: mon,tue,…, weekend or weekdays.") var days: String?
+
+    /// The filter, or a usage error naming the option and the form it takes.
+    func filter() throws -> IncidentFilter {
+        var f = IncidentFilter()
+        do {
+            f.types = types.map(IncidentFilter.parseTypes)
+            f.since = try since.map { try IncidentFilter.parseDate($0, "since") }
+            f.until = try until.map { try IncidentFilter.parseDate($0, "until") }
+            if let hours { try f.setHours(hours) }
+            f.days = try days.map(IncidentFilter.parseDays)
+        } catch let e as IncidentFilter.Invalid {
+            throw ValidationError("--\(e.description)")
+        }
+        return f
+    }
+
+    /// The options given, as stored with a run (`types=…; hours=…`).
+    var summary: String {
+        [("types", types), ("since", since), ("until", until), ("hours", hours), ("days", days)]
+            .compactMap { k, v in v.map { "\(k)=\($0)" } }.joined(separator: "; ")
+    }
 }

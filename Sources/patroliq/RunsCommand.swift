@@ -4,7 +4,7 @@ import PatrolIQCore
 
 struct Runs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List, show and compare cluster runs; mirror them to MLflow.",
+        abstract: "List, show and compare runs (cluster, hotspots, backtest); mirror them to MLflow.",
         subcommands: [List.self, Show.self, Compare.self, ExportMLflow.self],
         defaultSubcommand: List.self)
 
@@ -21,14 +21,37 @@ struct Runs: ParsableCommand {
                 return
             }
             print(
-                "id  created               rows      algorithms                        k   silhouette  DB      dbscan zones  secs"
+                "id  kind      created               rows      algorithms                        result                                secs"
             )
             for r in runs {
-                let m = r.metrics
-                func f(_ k: String, _ fmt: String) -> String { m[k].map { String(format: fmt, $0) } ?? "-" }
                 print(
-                    "\(String(r.id).padding(toLength: 4, withPad: " ", startingAt: 0))\(r.createdAt.prefix(19).padding(toLength: 22, withPad: " ", startingAt: 0))\(String(r.rows).padding(toLength: 10, withPad: " ", startingAt: 0))\(r.algorithms.joined(separator: ",").padding(toLength: 34, withPad: " ", startingAt: 0))\(f("kmeans.k", "%.0f").padding(toLength: 4, withPad: " ", startingAt: 0))\(f("kmeans.silhouette", "%.4f").padding(toLength: 12, withPad: " ", startingAt: 0))\(f("kmeans.davies_bouldin", "%.4f").padding(toLength: 8, withPad: " ", startingAt: 0))\(f("dbscan.clusters", "%.0f").padding(toLength: 14, withPad: " ", startingAt: 0))\(String(format: "%.2f", r.durationSeconds))"
-                )
+                    String(r.id).padding(toLength: 4, withPad: " ", startingAt: 0)
+                        + r.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+                        + r.createdAt.prefix(19).padding(toLength: 22, withPad: " ", startingAt: 0)
+                        + String(r.rows).padding(toLength: 10, withPad: " ", startingAt: 0)
+                        + r.algorithms.joined(separator: ",").padding(toLength: 34, withPad: " ", startingAt: 0)
+                        + Self.result(r).padding(toLength: 38, withPad: " ", startingAt: 0)
+                        + String(format: "%.2f", r.durationSeconds))
+            }
+        }
+
+        /// The figure a reader scans for: the chosen k and its scores, the hot cells, the best method.
+        static func result(_ r: RunRecord) -> String {
+            let m = r.metrics
+            func f(_ k: String, _ fmt: String) -> String { m[k].map { String(format: fmt, $0) } ?? "-" }
+            switch r.kind {
+            case .cluster:
+                return
+                    "k \(f("kmeans.k", "%.0f")) sil \(f("kmeans.silhouette", "%.3f")) DB \(f("kmeans.davies_bouldin", "%.3f")) zones \(f("dbscan.clusters", "%.0f"))"
+            case .hotspots:
+                let hot = (1...3).reduce(0.0) { $0 + (m["class+\($1)"] ?? 0) }
+                let cold = (1...3).reduce(0.0) { $0 + (m["class-\($1)"] ?? 0) }
+                return "\(Int(hot)) hot, \(Int(cold)) cold of \(f("cells", "%.0f")) cells"
+            case .backtest:
+                let best = m.filter { $0.key.hasSuffix(".pai_at_5pct") }.max { ($0.value, $1.key) < ($1.value, $0.key) }
+                guard let best else { return "\(f("folds", "%.0f")) folds" }
+                return
+                    "best at 5%: \(best.key.split(separator: ".")[0]) PAI \(String(format: "%.2f", best.value)), \(f("folds", "%.0f")) folds"
             }
         }
     }
@@ -43,7 +66,7 @@ struct Runs: ParsableCommand {
         func run() throws {
             let w = try Workspace(path: ws.workspace)
             let store = RunStore(w)
-            let r = try store.run(id, path: ws.workspace)
+            let r = try store.run(id, kind: nil, path: ws.workspace)
             if json { return try printJSON(r) }
             print(
                 "run \(r.id) — \(r.createdAt), \(r.rows) incidents, data \(r.fingerprint), \(String(format: "%.2f", r.durationSeconds)) s"
@@ -55,6 +78,11 @@ struct Runs: ParsableCommand {
                 print("  \(k) = \(String(format: "%.6g", v))")
             }
             for n in r.notes { print(n) }
+            if let data = try store.artifact(run: r.id, name: "backtest"),
+                let result = try? JSONDecoder().decode(BacktestResult.self, from: data)
+            {
+                print(BacktestCommand.table(result))
+            }
             if let data = try store.artifact(run: r.id, name: "kmeans_sweep"),
                 let c = try? JSONDecoder().decode(KChoice.self, from: data)
             {
@@ -86,9 +114,10 @@ struct Runs: ParsableCommand {
 
         func run() throws {
             let store = RunStore(try Workspace(path: ws.workspace))
-            let ra = try store.run(a, path: ws.workspace)
-            let rb = try store.run(b, path: ws.workspace)
+            let ra = try store.run(a, kind: nil, path: ws.workspace)
+            let rb = try store.run(b, kind: nil, path: ws.workspace)
             var rows: [Row] = []
+            if ra.kind != rb.kind { rows.append(Row(name: "kind", a: ra.kind.rawValue, b: rb.kind.rawValue)) }
             if ra.fingerprint != rb.fingerprint {
                 rows.append(Row(name: "data", a: ra.fingerprint, b: rb.fingerprint))
             }
@@ -141,7 +170,7 @@ extension Runs {
         func run() async throws {
             let workspace = try Workspace(path: ws.workspace)
             let store = RunStore(workspace)
-            let runs = try runID.map { [try store.run($0, path: ws.workspace)] } ?? store.list()
+            let runs = try runID.map { [try store.run($0, kind: nil, path: ws.workspace)] } ?? store.list()
             let exporter: MLflowExporter
             do {
                 exporter = try MLflowExporter(
@@ -159,6 +188,10 @@ extension Runs {
                         d.stepMetrics = MLflowRunDetails.sweepMetrics(choice)
                     }
                     guard withArtifacts else { return d }
+                    for name in ["backtest", "hotspots_gi"] {
+                        if let a = try store.artifact(run: r.id, name: name) { d.artifacts.append(("\(name).json", a)) }
+                    }
+                    guard r.kind == .cluster else { return d }
                     if let ward = try store.artifact(run: r.id, name: "ward_linkage") {
                         d.artifacts.append(("ward_linkage.json", ward))
                     }

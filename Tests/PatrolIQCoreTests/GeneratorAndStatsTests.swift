@@ -36,7 +36,10 @@ import Testing
 
     @Test func ingestThenStatsRoundTrip() throws {
         let p = dir.file("demo.csv")
-        try DemoGenerator(rows: 20_000, seed: 3).write(to: p)
+        // Enough malformed rows that every kind occurs (at the default 0.2 % a kind can miss by chance).
+        var g = DemoGenerator(rows: 20_000, seed: 3)
+        g.malformedShare = 0.01
+        try g.write(to: p)
         let ws = dir.file("ws.sqlite")
         let r = try Ingest.run(file: p, workspace: ws)
         #expect(r.report.rowsRead == 20_000)

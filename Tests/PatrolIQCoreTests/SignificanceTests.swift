@@ -51,12 +51,32 @@ import Testing
     }
 
     @Test func filtersParseAndRejectWithTheirName() throws {
-        #expect(try IncidentFilter.parseHours("22-4") == [22, 23, 0, 1, 2, 3, 4])
-        #expect(try IncidentFilter.parseHours("5-5") == [5])
+        // End excluded, as a shift's is; 24 ends at midnight; an empty window is an error.
+        #expect(try IncidentFilter.parseHours("22-4") == [22, 23, 0, 1, 2, 3])
+        #expect(try IncidentFilter.parseHours("5-6") == [5])
+        #expect(try IncidentFilter.parseHours("20-24") == [20, 21, 22, 23])
+        #expect(throws: IncidentFilter.Invalid.self) { try IncidentFilter.parseHours("5-5") }
+        #expect(throws: IncidentFilter.Invalid.self) { try IncidentFilter.parseHours("3-25") }
         #expect(try IncidentFilter.parseDays("fri,sat") == [4, 5])
         #expect(try IncidentFilter.parseDays("weekend") == [5, 6])
         #expect(throws: IncidentFilter.Invalid.self) { try IncidentFilter.parseHours("24-1") }
         #expect(throws: IncidentFilter.Invalid.self) { try IncidentFilter.parseDays("funday") }
         #expect(throws: IncidentFilter.Invalid.self) { try IncidentFilter.parseDate("2024-13-01", "since") }
+    }
+
+    /// A window that wraps midnight belongs to the day it starts on: Friday 22-6 is Friday night.
+    @Test func aNightShiftBelongsToTheDayItStarts() throws {
+        var f = IncidentFilter()
+        try f.setHours("22-6")
+        f.days = try IncidentFilter.parseDays("fri")
+        var t = IncidentTable()
+        // Fri 23:00, Sat 02:00 (both in the shift), Fri 02:00 (Thursday's night), Sat 22:00, Fri 12:00.
+        for (wd, h) in [(4, 23), (5, 2), (4, 2), (5, 22), (4, 12)] as [(UInt8, UInt8)] {
+            t.weekday.append(wd)
+            t.hour.append(h)
+            t.time.append(0)
+            t.type.append(0)
+        }
+        #expect(try f.rows(t, typeNames: ["THEFT"]) == [true, true, false, false, false])
     }
 }

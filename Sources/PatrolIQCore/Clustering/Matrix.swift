@@ -84,6 +84,19 @@ func parallelRanges(
     }
 }
 
+/// `body` of every item, on the threads in use, results in input order: each item is computed on
+/// its own, so the results do not depend on the thread count.
+func parallelMap<T, R>(_ items: [T], _ body: (T) -> R) -> [R] {
+    var out = [R?](repeating: nil, count: items.count)
+    out.withUnsafeMutableBufferPointer { buffer in
+        let slots = UncheckedSendable(buffer)
+        parallelRanges(items.count, parts: Parallelism.threads, minimum: 2) { range, _ in
+            for i in range { slots.value[i] = body(items[i]) }
+        }
+    }
+    return out.map { $0! }
+}
+
 struct UncheckedSendable<T>: @unchecked Sendable {
     let value: T
     init(_ v: T) { value = v }

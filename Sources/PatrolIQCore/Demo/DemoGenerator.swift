@@ -6,6 +6,13 @@ import Foundation
 /// habits, and about 1.5 % lack coordinates; a few rows per thousand are deliberately malformed
 /// (bad dates, short rows, non-numeric or far-away coordinates, repeated IDs) so that validation has
 /// something to report. The same `rows` and `seed` always give the same bytes.
+///
+/// So that prediction is not trivial (and recency matters, as in real data), hotspots drift and
+/// wax and wane: each centre moves along its own heading by up to `driftMetres` over the period
+/// covered, and its weight follows its own slow cycle (`hotspotCycleDays`, 50–150 % of its mean).
+/// About `nearRepeatShare` of incidents are near-repeats: the same type as a recent incident, within
+/// ~100 m of it, 1–14 days later (geometric, mean 3.5 days), the self-exciting bursts burglary and
+/// shooting data show (Johnson & Bowers 2004).
 public struct DemoGenerator: Sendable {
     public var rows: Int
     public var seed: UInt64
@@ -14,6 +21,12 @@ public struct DemoGenerator: Sendable {
     /// Share of rows without coordinates, and of malformed rows.
     public var missingCoordinateShare = 0.015
     public var malformedShare = 0.002
+    /// Share of incidents that repeat a recent one nearby (near-repeat bursts).
+    public var nearRepeatShare = 0.12
+    /// How far a hotspot centre moves over the whole period covered, in metres.
+    public var driftMetres = 1_500.0
+    /// Period of each hotspot's rise and fall, in days.
+    public var hotspotCycleDays = 120.0
 
     public init(rows: Int, seed: UInt64) {
         self.rows = rows
@@ -90,6 +103,8 @@ public struct DemoGenerator: Sendable {
         var lastIDs: [Int64] = []
         /// The previous row's bytes, for the exact duplicates portal exports contain.
         var lastRow: [UInt8] = []
+        /// Recent incidents a near-repeat can follow: day, latitude, longitude, type.
+        var parents: [(day: Int, lat: Double, lon: Double, type: Int)] = []
 
         init(generator: DemoGenerator) {
             g = generator
@@ -121,14 +136,25 @@ public struct DemoGenerator: Sendable {
             return exp(-0.5 * (d / p.spread) * (d / p.spread))
         }
 
-        /// A point inside the city: hotspot-centred for most incidents, else spread over the city.
-        mutating func location(type ti: Int) -> (Double, Double) {
+        /// A point inside the city on `day`: hotspot-centred for most incidents, else spread over the city.
+        mutating func location(type ti: Int, day: Int) -> (Double, Double) {
             let t = DemoCatalogue.types[ti]
             let r = rng.unit()
             if r < 0.35 + 0.5 * t.hotspotShare {
-                let h = DemoCatalogue.hotspots[rng.pick(cumulative: hotspotCum[ti])]
-                let dy = rng.gaussian() * h.2
-                let dx = rng.gaussian() * h.2
+                // Each hotspot's weight rises and falls on its own phase: redraw while it is in a lull.
+                var hi = rng.pick(cumulative: hotspotCum[ti])
+                for _ in 0..<4 {
+                    let phase = Double(hi) * 0.618_034
+                    let cycle = 1 + 0.5 * sin(2 * .pi * (Double(day) / g.hotspotCycleDays + phase))
+                    if rng.unit() * 1.5 < cycle { break }
+                    hi = rng.pick(cumulative: hotspotCum[ti])
+                }
+                let h = DemoCatalogue.hotspots[hi]
+                // Drift: along the hotspot's own heading, from −½ to +½ of driftMetres over the period.
+                let heading = Double(hi) * 2.399_963
+                let along = (Double(day - g.endDay) / Double(g.days) + 0.5) * g.driftMetres
+                let dy = rng.gaussian() * h.2 + along * sin(heading)
+                let dx = rng.gaussian() * h.2 + along * cos(heading)
                 return (h.0 + dy / 111_195, h.1 + dx / (111_195 * cos(h.0 * .pi / 180)))
             }
             // Background: the city's rough shape, west of the lake shore.
@@ -149,12 +175,19 @@ public struct DemoGenerator: Sendable {
                     lastRow.append(contentsOf: out[start...])
                 }
             }
-            let ti = rng.pick(cumulative: typeCum)
+            var ti = rng.pick(cumulative: typeCum)
+            // A near-repeat follows a recent incident: same type, nearby, a few days later.
+            var parent: (day: Int, lat: Double, lon: Double, type: Int)?
+            if !parents.isEmpty, rng.unit() < g.nearRepeatShare {
+                let p = parents[rng.below(parents.count)]
+                parent = p
+                ti = p.type
+            }
             let t = DemoCatalogue.types[ti]
             let v = t.variants[rng.pick(cumulative: variantCum[ti])]
             // Day: seasonal and weekday preferences by rejection.
             var day = 0
-            while true {
+            while parent == nil {
                 day = g.endDay - rng.below(g.days)
                 let (_, m, _) = CivilDate.civil(fromDays: day)
                 let wd = ((day + 3) % 7 + 7) % 7
@@ -164,6 +197,11 @@ public struct DemoGenerator: Sendable {
                 if wd >= 5 { w *= t.weekendFactor }
                 if rng.unit() * 1.8 < w { break }
             }
+            if let p = parent {
+                var lag = 1
+                while lag < 14 && rng.unit() < 0.714 { lag += 1 }
+                day = min(g.endDay, p.day + lag)
+            }
             // Some fraud is reported years late, as in the portal.
             if t.name == "DECEPTIVE PRACTICE" && rng.unit() < 0.01 { day -= 365 * (1 + rng.below(8)) }
             let hour = rng.pick(cumulative: hourCum[ti])
@@ -171,7 +209,16 @@ public struct DemoGenerator: Sendable {
             let time = Int64(day) * 86400 + Int64(hour * 3600 + minute * 60)
             nextID += 1 + Int64(rng.below(3))
             var id = nextID
-            let (lat, lon) = location(type: ti)
+            var (lat, lon) = location(type: ti, day: day)
+            if let p = parent {
+                lat = p.lat + rng.gaussian() * 100 / 111_195
+                lon = p.lon + rng.gaussian() * 100 / (111_195 * cos(p.lat * .pi / 180))
+            }
+            if parents.count < 512 {
+                parents.append((day, lat, lon, ti))
+            } else {
+                parents[rng.below(512)] = (day, lat, lon, ti)
+            }
             let missing = rng.unit() < g.missingCoordinateShare
             let arrest = rng.unit() < t.arrestRate
             let domestic = rng.unit() < t.domesticRate

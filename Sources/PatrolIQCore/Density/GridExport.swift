@@ -28,13 +28,6 @@ public enum GridExport {
     }
 
     static func write(_ text: String, to path: String) throws {
-        let tmp = TemporaryFile.beside(path)
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else {
-            throw InputError(file: path, "cannot write")
-        }
-        guard rename(tmp, path) == 0 else {
-            unlink(tmp)
-            throw RuntimeError(file: path, "cannot write: \(String(cString: strerror(errno)))")
-        }
+        try TemporaryFile.write(Data(text.utf8), to: path)
     }
 }

@@ -57,10 +57,14 @@ public enum Geometry: Sendable {
 /// Streams one RFC 7946 FeatureCollection to a file: features are written as they come (no large
 /// string in memory), coordinates as [longitude, latitude] with 6 decimals (about 0.1 m), no `crs`
 /// member, and a `bbox` over everything written. The file appears under its name only when complete.
+/// Without a path it collects the document in memory (for HTTP answers).
 public final class GeoJSONWriter {
     public let path: String
     private let tmp: String
-    private let handle: FileHandle
+    private let handle: FileHandle?
+    private var memory = Data()
+    /// Extra top-level members (RFC 7946 §6.1 foreign members), written after `features`.
+    public var foreignMembers: [(String, JSONValue)] = []
     private var buffer = ""
     private var first = true
     private var bbox = (minX: Double.infinity, minY: Double.infinity, maxX: -Double.infinity, maxY: -Double.infinity)
@@ -78,8 +82,16 @@ public final class GeoJSONWriter {
         buffer = "{\"type\":\"FeatureCollection\",\"name\":\(JSONValue.quote(name)),\"features\":[\n"
     }
 
+    /// A collection built in memory; `finishedData()` returns it.
+    public init(name: String) {
+        path = ""
+        tmp = ""
+        handle = nil
+        buffer = "{\"type\":\"FeatureCollection\",\"name\":\(JSONValue.quote(name)),\"features\":[\n"
+    }
+
     deinit {
-        if !done {
+        if !done, let handle {
             try? handle.close()
             unlink(tmp)
         }
@@ -96,7 +108,11 @@ public final class GeoJSONWriter {
     }
 
     private func flush() throws {
-        try handle.write(contentsOf: Data(buffer.utf8))
+        if let handle {
+            try handle.write(contentsOf: Data(buffer.utf8))
+        } else {
+            memory.append(contentsOf: buffer.utf8)
+        }
         buffer = ""
     }
 
@@ -131,15 +147,28 @@ public final class GeoJSONWriter {
         }
     }
 
-    /// Closes the collection (with its bbox) and renames the file into place.
-    public func finish() throws {
+    private func close() throws {
         buffer += "\n]"
         if count > 0 {
             buffer +=
                 ",\"bbox\":[\(Self.fixed(bbox.minX)),\(Self.fixed(bbox.minY)),\(Self.fixed(bbox.maxX)),\(Self.fixed(bbox.maxY))]"
         }
+        for (k, v) in foreignMembers { buffer += "," + JSONValue.quote(k) + ":" + v.json }
         buffer += "}\n"
         try flush()
+    }
+
+    /// Closes an in-memory collection and returns it.
+    public func finishedData() throws -> Data {
+        try close()
+        done = true
+        return memory
+    }
+
+    /// Closes the collection (with its bbox) and renames the file into place.
+    public func finish() throws {
+        try close()
+        guard let handle else { return }
         try handle.close()
         guard rename(tmp, path) == 0 else {
             throw RuntimeError(file: path, "cannot write: \(String(cString: strerror(errno)))")

@@ -54,6 +54,49 @@ public struct HotspotGrid: Sendable {
         self.index = index
     }
 
+    /// The active cell holding point `p` (metres), or nil outside the study area.
+    public func cell(containing p: SIMD2<Double>) -> Int? {
+        let fx = ((p.x - origin.x) / cellSize).rounded(.down)
+        let fy = ((p.y - origin.y) / cellSize).rounded(.down)
+        // The box's far edge belongs to its last cell, as in `init`.
+        guard fx >= 0, fy >= 0, fx <= Double(width), fy <= Double(height) else { return nil }
+        let cx = min(width - 1, Int(fx))
+        let cy = min(height - 1, Int(fy))
+        let j = index[cy * width + cx]
+        return j >= 0 ? Int(j) : nil
+    }
+
+    /// The active cell at column `x`, row `y`, or nil.
+    public func cell(column x: Int, row y: Int) -> Int? {
+        guard x >= 0, y >= 0, x < width, y < height else { return nil }
+        let j = index[y * width + x]
+        return j >= 0 ? Int(j) : nil
+    }
+
+    /// Cell k itself and its `k` nearest other active cells, centre to centre; equal distances are
+    /// broken by row, then column, so the set does not depend on the order cells were stored in.
+    public func nearest(of cell: Int, k: Int) -> [Int] {
+        let cx = Int(cells[cell].x)
+        let cy = Int(cells[cell].y)
+        var found: [(d: Int, y: Int, x: Int, j: Int)] = []
+        var r = 1
+        // Grow the square ring by ring until k cells are found and no farther ring can be nearer.
+        while true {
+            found.removeAll(keepingCapacity: true)
+            for y in max(0, cy - r)...min(height - 1, cy + r) {
+                for x in max(0, cx - r)...min(width - 1, cx + r) where !(x == cx && y == cy) {
+                    let j = index[y * width + x]
+                    if j >= 0 { found.append(((x - cx) * (x - cx) + (y - cy) * (y - cy), y, x, Int(j))) }
+                }
+            }
+            found.sort { ($0.d, $0.y, $0.x) < ($1.d, $1.y, $1.x) }
+            let covered = r >= max(width, height)
+            if covered || (found.count >= k && found[k - 1].d <= r * r) { break }
+            r += 1
+        }
+        return [cell] + found.prefix(k).map(\.j)
+    }
+
     /// Centre of cell k in metres.
     public func center(_ k: Int) -> SIMD2<Double> {
         origin + (SIMD2(Double(cells[k].x), Double(cells[k].y)) + 0.5) * cellSize
@@ -75,5 +118,81 @@ public struct HotspotGrid: Sendable {
             }
         }
         return out
+    }
+}
+
+/// Which cells count as a cell's neighbourhood in Gi*; binary weights, the cell itself included.
+public enum SpatialWeights: Sendable, Equatable, CustomStringConvertible {
+    /// Cells whose centres lie within `cells` × the cell side (PySAL `DistanceBand(binary=True)`).
+    case band(cells: Double)
+    /// The k nearest other active cells (PySAL `KNN`, ties broken by row then column).
+    case nearest(k: Int)
+
+    public var description: String {
+        switch self {
+        case .band(let c): "distance band \(c) cells"
+        case .nearest(let k): "\(k) nearest cells"
+        }
+    }
+
+    /// Each active cell's neighbourhood.
+    public func neighbourhoods(_ grid: HotspotGrid) -> [[Int]] {
+        switch self {
+        case .band(let c): grid.cells.indices.map { grid.neighbours(of: $0, band: c * grid.cellSize) }
+        case .nearest(let k): grid.cells.indices.map { grid.nearest(of: $0, k: min(k, grid.cells.count - 1)) }
+        }
+    }
+}
+
+/// Gi* on a grid with an FDR correction: what `patroliq hotspots` stores and draws.
+public struct HotspotAnalysis: Sendable {
+    public var gi: GetisOrd.Result
+    public var q: [Double]
+    public var classes: [Int]
+
+    public init(grid: HotspotGrid, weights: SpatialWeights) {
+        let hoods = weights.neighbourhoods(grid)
+        gi = GetisOrd.zScores(counts: grid.counts) { hoods[$0] }
+        q = FalseDiscoveryRate.qValues(gi.p)
+        classes = HotspotClass.classify(z: gi.z, q: q)
+    }
+
+    /// Cells per class (+3 … −3).
+    public var tally: [Int: Int] { Dictionary(grouping: classes, by: { $0 }).mapValues(\.count) }
+}
+
+/// A `hotspots` run's cells as stored with the run (artifact `hotspots_gi`).
+public struct StoredHotspots: Codable, Sendable, Equatable {
+    public var cellSize: Double
+    /// South-west corner of cell (0, 0) in the workspace's metres.
+    public var origin: [Double]
+    public var cells: [Cell]
+
+    public struct Cell: Codable, Sendable, Equatable {
+        public var column: Int
+        public var row: Int
+        public var count: Int
+        public var z: Double
+        public var p: Double
+        public var q: Double
+        public var cls: Int
+
+        public init(column: Int, row: Int, count: Int, z: Double, p: Double, q: Double, cls: Int) {
+            (self.column, self.row, self.count, self.z, self.p, self.q, self.cls) = (column, row, count, z, p, q, cls)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case column, row, count, z, p, q
+            case cls = "class"
+        }
+    }
+
+    public init(cellSize: Double, origin: [Double], cells: [Cell]) {
+        (self.cellSize, self.origin, self.cells) = (cellSize, origin, cells)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case origin, cells
+        case cellSize = "cell_m"
     }
 }

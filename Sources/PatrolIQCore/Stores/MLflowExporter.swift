@@ -86,6 +86,7 @@ public struct MLflowExporter: Sendable {
                         ["key": "patroliq.run_id", "value": String(r.id)],
                         ["key": "patroliq.fingerprint", "value": r.fingerprint],
                         ["key": "patroliq.algorithms", "value": r.algorithms.joined(separator: ",")],
+                        ["key": "patroliq.kind", "value": r.kind.rawValue],
                     ],
                 ])
             guard let run = created["run"] as? [String: Any], let rinfo = run["info"] as? [String: Any],

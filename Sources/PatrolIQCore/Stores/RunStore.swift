@@ -1,8 +1,14 @@
 import Foundation
 
-/// The record of one `cluster` run.
+/// What a run analysed: clusters, significant hot spots, or a predictive backtest.
+public enum RunKind: String, Codable, Sendable, CaseIterable {
+    case cluster, hotspots, backtest
+}
+
+/// The record of one run (`cluster`, `hotspots` or `backtest`).
 public struct RunRecord: Codable, Sendable, Equatable {
     public var id: Int
+    public var kind: RunKind = .cluster
     public var createdAt: String
     public var fingerprint: String
     public var rows: Int
@@ -13,7 +19,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var notes: [String]
 
     enum CodingKeys: String, CodingKey {
-        case id, fingerprint, rows, algorithms, params, metrics, notes
+        case id, kind, fingerprint, rows, algorithms, params, metrics, notes
         case createdAt = "created_at"
         case durationSeconds = "duration_s"
     }
@@ -40,11 +46,65 @@ public struct RunStore {
             run_id INTEGER NOT NULL, name TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY(run_id, name));
         """
 
+    /// Creates the tables, and adds the `kind` column to a workspace written before runs had kinds
+    /// (its runs are cluster runs).
+    func migrate() throws {
+        try db.execute(Self.schema)
+        if try !hasKindColumn() {
+            try db.execute("ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'cluster'")
+        }
+    }
+
+    private func hasKindColumn() throws -> Bool {
+        let s = try db.prepare("PRAGMA table_info(runs)")
+        while try s.step() { if s.string(1) == "kind" { return true } }
+        return false
+    }
+
+    /// Stores a `hotspots` or `backtest` run: its record and its artifacts (JSON documents), at once.
+    public func save(
+        kind: RunKind, info: WorkspaceInfo, rows: Int, methods: [String], params: [String: String],
+        metrics: [String: Double], artifacts: [String: Data], notes: [String] = [], duration: Double
+    ) throws -> RunRecord {
+        try migrate()
+        return try db.transaction {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            let s = try db.prepare(
+                "INSERT INTO runs(created_at, fingerprint, rows, algorithms, params, metrics, duration, notes, kind) VALUES(?,?,?,?,?,?,?,?,?)"
+            )
+            let created = ISO8601DateFormatter().string(from: Date())
+            try s.bind(1, created)
+            try s.bind(2, info.fingerprint)
+            try s.bind(3, rows)
+            try s.bind(4, methods.joined(separator: ","))
+            try s.bind(5, String(decoding: try enc.encode(params), as: UTF8.self))
+            try s.bind(6, String(decoding: try enc.encode(metrics.filter { $0.value.isFinite }), as: UTF8.self))
+            try s.bind(7, duration)
+            try s.bind(8, String(decoding: try enc.encode(notes), as: UTF8.self))
+            try s.bind(9, kind.rawValue)
+            try s.step()
+            let id = Int(sqlite3LastInsertRowID())
+            let a = try db.prepare("INSERT INTO run_artifacts(run_id, name, data) VALUES(?,?,?)")
+            for (name, data) in artifacts.sorted(by: { $0.key < $1.key }) {
+                try a.bind(1, id)
+                try a.bind(2, name)
+                try a.bind(3, blob: [UInt8](data))
+                try a.step()
+                a.reset()
+            }
+            return RunRecord(
+                id: id, kind: kind, createdAt: created, fingerprint: info.fingerprint, rows: rows,
+                algorithms: methods, params: params, metrics: metrics.filter { $0.value.isFinite },
+                durationSeconds: duration, notes: notes)
+        }
+    }
+
     /// Stores a run; returns its record.
     public func save(
         _ out: ClusterOutput, info: WorkspaceInfo, options: ClusterOptions, duration: Double
     ) throws -> RunRecord {
-        try db.execute(Self.schema)
+        try migrate()
         return try db.transaction {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys]
@@ -106,10 +166,13 @@ public struct RunStore {
 
     public var hasRuns: Bool { (try? db.tableExists("runs")) ?? false }
 
-    public func list() throws -> [RunRecord] {
+    /// Runs oldest first, of one kind or all.
+    public func list(kind: RunKind? = nil) throws -> [RunRecord] {
         guard hasRuns else { return [] }
+        // Read-only readers (the server) cannot migrate: runs without a kind are cluster runs.
+        let kindColumn = try hasKindColumn() ? "kind" : "'cluster'"
         let s = try db.prepare(
-            "SELECT id, created_at, fingerprint, rows, algorithms, params, metrics, duration, notes FROM runs ORDER BY id"
+            "SELECT id, created_at, fingerprint, rows, algorithms, params, metrics, duration, notes, \(kindColumn) FROM runs ORDER BY id"
         )
         var out: [RunRecord] = []
         let dec = JSONDecoder()
@@ -122,20 +185,24 @@ public struct RunStore {
                     metrics: (try? dec.decode([String: Double].self, from: Data(s.string(6).utf8))) ?? [:],
                     durationSeconds: s.double(7),
                     notes: (try? dec.decode([String].self, from: Data(s.string(8).utf8))) ?? []))
+            out[out.count - 1].kind = RunKind(rawValue: s.string(9)) ?? .cluster
         }
-        return out
+        return kind.map { k in out.filter { $0.kind == k } } ?? out
     }
 
-    /// The run with `id`, or the latest when nil.
-    public func run(_ id: Int?, path: String) throws -> RunRecord {
-        let all = try list()
+    /// The run with `id` (of `kind` when given), or the latest of `kind` when nil.
+    public func run(_ id: Int?, kind: RunKind? = .cluster, path: String) throws -> RunRecord {
+        let all = try list(kind: kind)
+        let what = kind.map { "\($0.rawValue) runs" } ?? "runs"
         guard !all.isEmpty else {
-            throw InputError(file: path, "workspace has no cluster runs; run 'patroliq cluster' first")
+            throw InputError(
+                file: path, "workspace has no \(what); run 'patroliq \(kind?.rawValue ?? "cluster")' first")
         }
         guard let id else { return all[all.count - 1] }
         guard let r = all.first(where: { $0.id == id }) else {
             throw InputError(
-                file: path, "no run \(id) (runs: \(all.map { String($0.id) }.joined(separator: ", ")))")
+                file: path,
+                "no \(what.dropLast()) \(id) (\(what): \(all.map { String($0.id) }.joined(separator: ", ")))")
         }
         return r
     }

@@ -13,6 +13,18 @@ public enum TemporaryFile {
         return path + ".tmp-\(getpid())"
     }
 
+    /// Writes `data` to `path` whole or not at all: through the temporary name, then renamed.
+    public static func write(_ data: Data, to path: String) throws {
+        let tmp = beside(path)
+        guard FileManager.default.createFile(atPath: tmp, contents: data) else {
+            throw InputError(file: path, "cannot write (directory missing or not writable)")
+        }
+        guard rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw RuntimeError(file: path, "cannot write: \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// Removes `PATH.tmp-PID*` files whose process no longer exists; returns how many.
     @discardableResult
     public static func removeStale(beside path: String) -> Int {
