@@ -1,13 +1,41 @@
 /// The outline of a set of grid squares as valid polygons: adjacent squares merge, holes stay holes.
 ///
-/// Every square side that borders a square outside the set becomes an edge, directed with the set on
-/// its left; edges are chained into rings, turning left where two rings meet at a corner, so rings
-/// touch at most at a point (valid in the OGC sense, as RFC 7946 and GEOS require). Counter-clockwise
-/// rings are exteriors, clockwise rings holes, assigned to the smallest exterior around them.
-/// Collinear vertices are dropped.
+/// The set is split into groups of squares sharing a side (squares meeting only at a corner are
+/// separate polygons). In each group every square side that borders a square outside it becomes an
+/// edge, directed with the group on its left; edges are chained into rings, turning right where two
+/// rings meet at a corner, which keeps the outside and each hole apart: rings touch at most at a
+/// point (valid in the OGC sense, as RFC 7946 readers and GEOS require). The counter-clockwise ring
+/// is the exterior, clockwise rings are holes. Collinear vertices are dropped.
 public enum CellOutline {
     /// Polygons in grid units: square (x, y) spans [x, x+1] × [y, y+1].
     public static func polygons(_ squares: Set<SIMD2<Int32>>) -> [Polygon] {
+        components(squares).flatMap(outline)
+    }
+
+    /// Groups of squares sharing a side, lowest square first.
+    public static func components(_ squares: Set<SIMD2<Int32>>) -> [Set<SIMD2<Int32>>] {
+        var seen: Set<SIMD2<Int32>> = []
+        var out: [Set<SIMD2<Int32>>] = []
+        for s in squares.sorted(by: { ($0.y, $0.x) < ($1.y, $1.x) }) where !seen.contains(s) {
+            var group: Set<SIMD2<Int32>> = [s]
+            var stack = [s]
+            seen.insert(s)
+            while let q = stack.popLast() {
+                for d in [SIMD2<Int32>(1, 0), SIMD2(-1, 0), SIMD2(0, 1), SIMD2(0, -1)] {
+                    let n = q &+ d
+                    if squares.contains(n), !seen.contains(n) {
+                        seen.insert(n)
+                        group.insert(n)
+                        stack.append(n)
+                    }
+                }
+            }
+            out.append(group)
+        }
+        return out
+    }
+
+    private static func outline(_ squares: Set<SIMD2<Int32>>) -> [Polygon] {
         // Directed edges by start vertex.
         var outgoing: [SIMD2<Int32>: [SIMD2<Int32>]] = [:]
         let sides: [(SIMD2<Int32>, SIMD2<Int32>, SIMD2<Int32>)] = [
@@ -41,7 +69,11 @@ public enum CellOutline {
             let d = b - a
             let probe = (a + b) / 2 + SIMD2(d.y, -d.x) / (2 * (d * d).sum().squareRoot()) * 0.5
             let around = polygons.indices.filter { PolygonMath.contains(polygons[$0].exterior, probe) }
-            if let k = around.min(by: { polygons[$0].area < polygons[$1].area }) { polygons[k].holes.append(hole) }
+            if polygons.count == 1 {
+                polygons[0].holes.append(hole)
+            } else if let k = around.min(by: { polygons[$0].area < polygons[$1].area }) {
+                polygons[k].holes.append(hole)
+            }
         }
         return polygons
     }
@@ -57,9 +89,9 @@ public enum CellOutline {
             ring.append(cur)
             guard let nexts = outgoing[cur], !nexts.isEmpty else { break }
             let d = cur &- prev
-            // Prefer the left turn, then straight on, then right.
-            let left = SIMD2(-d.y, d.x)
-            let next = nexts.first { $0 &- cur == left } ?? nexts.first { $0 &- cur == d } ?? nexts[0]
+            // Prefer the right turn (only possible where two rings meet), then straight on, then left.
+            let right = SIMD2(d.y, -d.x)
+            let next = nexts.first { $0 &- cur == right } ?? nexts.first { $0 &- cur == d } ?? nexts[0]
             remove(&outgoing, cur, next)
             prev = cur
             cur = next

@@ -125,29 +125,10 @@ public enum PatrolPlanner {
             incidentsInHistory: s.times.count)
     }
 
-    /// Groups of chosen cells that share a side, each in ascending cell order, in order of their
-    /// first cell's rank.
+    /// Groups of chosen cells that share a side, each in ascending cell order.
     static func components(_ picked: [Int], grid: HotspotGrid) -> [[Int]] {
-        let chosen = Set(picked)
-        var seen: Set<Int> = []
-        var out: [[Int]] = []
-        for c in picked where !seen.contains(c) {
-            var stack = [c]
-            var members: [Int] = []
-            seen.insert(c)
-            while let k = stack.popLast() {
-                members.append(k)
-                let x = Int(grid.cells[k].x)
-                let y = Int(grid.cells[k].y)
-                for (dx, dy) in [(1, 0), (-1, 0), (0, 1), (0, -1)] {
-                    if let j = grid.cell(column: x + dx, row: y + dy), chosen.contains(j), !seen.contains(j) {
-                        seen.insert(j)
-                        stack.append(j)
-                    }
-                }
-            }
-            out.append(members)
+        CellOutline.components(Set(picked.map { grid.cells[$0] })).map { group in
+            group.compactMap { grid.cell(column: Int($0.x), row: Int($0.y)) }.sorted()
         }
-        return out
     }
 }
