@@ -166,7 +166,10 @@ async function loadMap() {
           l.openPopup();
         }
       });
-      input.addEventListener('change', () => (input.checked ? layer.addTo(map) : map.removeLayer(layer)));
+      const giBox = document.getElementById('legend-gi');
+      const syncLegend = () => { if (name === 'hotspots_gi') { giBox.hidden = !input.checked; giBox.replaceChildren(giLegend()); } };
+      input.addEventListener('change', () => { (input.checked ? layer.addTo(map) : map.removeLayer(layer)); syncLegend(); });
+      syncLegend();
     }));
   }
   await Promise.all(loading);
@@ -175,8 +178,15 @@ async function loadMap() {
   map.on('zoomend', () => state.legend && showLegend(state.legend));
 }
 
-// Diverging colours for Gi* classes: cold blue … hot red; not significant is transparent.
+// Diverging colours for Gi* classes: cold blue … hot red; not significant is transparent (the tile
+// layer `hotspots_gi` uses the same colours).
 const GI_COLOURS = { 3: '#b2182b', 2: '#ef8a62', 1: '#fddbc7', '-1': '#d1e5f0', '-2': '#67a9cf', '-3': '#2166ac' };
+const GI_NAMES = { 3: 'hot, 99 %', 2: 'hot, 95 %', 1: 'hot, 90 %', '-1': 'cold, 90 %', '-2': 'cold, 95 %', '-3': 'cold, 99 %' };
+function giLegend() {
+  const rows = [3, 2, 1, -1, -2, -3].flatMap((c) => [el('span', { class: 'swatch', style: `background:${GI_COLOURS[c]}` }), el('span', { text: GI_NAMES[c] })]);
+  return el('div', {}, el('b', { text: 'Gi* hot / cold spots' }), el('div', { class: 'legend-classes', role: 'list', 'aria-label': 'Gi* classes' }, ...rows),
+    el('p', { class: 'note', text: 'Getis–Ord Gi* on 250 m cells, Benjamini–Hochberg FDR; cells not significant are transparent.' }));
+}
 function giStyle(c) {
   const colour = GI_COLOURS[c];
   return colour ? { stroke: false, fillColor: colour, fillOpacity: 0.6 } : { stroke: false, fillOpacity: 0 };
@@ -212,6 +222,7 @@ function showLegend(tj) {
   state.legend = tj;
   const lg = (tj.patroliq) || {};
   const box = document.getElementById('legend');
+  if (tj.patroliq_classes) { box.replaceChildren(giLegend()); return; }
   if (!lg.colors) { box.textContent = ''; return; }
   const z = String(Math.max(tj.minzoom, Math.min(tj.maxzoom, state.map.getZoom())));
   const cap = lg.caps && lg.caps[z];
@@ -288,8 +299,8 @@ async function loadRuns() {
   const tbl = document.getElementById('runs-table');
   if (!runs.length) { tbl.replaceChildren(el('caption', { text: 'No runs yet: run "patroliq cluster".' })); return; }
   const f = (v, d = 3) => (v === undefined ? '–' : Number(v).toFixed(d));
-  table(tbl, ['Run', 'Created', 'Incidents', 'Algorithms', 'k', 'Silhouette', 'Davies–Bouldin', 'DBSCAN zones', 'Noise', 'Temporal k', 'Seconds'],
-    runs.map((r) => [r.id, r.created_at.slice(0, 19).replace('T', ' '), num(r.rows), r.algorithms.join(', '), f(r.metrics['kmeans.k'], 0),
+  table(tbl, ['Run', 'Kind', 'Created', 'Incidents', 'Algorithms', 'k', 'Silhouette', 'Davies–Bouldin', 'DBSCAN zones', 'Noise', 'Temporal k', 'Seconds'],
+    runs.map((r) => [r.id, r.kind || 'cluster', r.created_at.slice(0, 19).replace('T', ' '), num(r.rows), r.algorithms.join(', '), f(r.metrics['kmeans.k'], 0),
       f(r.metrics['kmeans.silhouette']), f(r.metrics['kmeans.davies_bouldin']), f(r.metrics['dbscan.clusters'], 0),
       r.metrics['dbscan.noise_share'] === undefined ? '–' : pct(r.metrics['dbscan.noise_share']), f(r.metrics['temporal.k'], 0), f(r.duration_s, 2)]));
   const rowsEls = [...tbl.querySelectorAll('tbody tr')];
@@ -299,8 +310,11 @@ async function loadRuns() {
     tr.addEventListener('click', pick);
     tr.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); pick(); } });
   });
-  rowsEls[rowsEls.length - 1].classList.add('selected');
-  await showRun(runs[runs.length - 1].id);
+  // The latest cluster run is shown first (hotspot and backtest runs have no k sweep or dendrogram).
+  const clusterRuns = runs.filter((r) => (r.kind || 'cluster') === 'cluster');
+  const first = clusterRuns.length ? clusterRuns[clusterRuns.length - 1] : runs[runs.length - 1];
+  rowsEls[runs.indexOf(first)].classList.add('selected');
+  await showRun(first.id);
   const a = document.getElementById('cmp-a'), b = document.getElementById('cmp-b');
   for (const s of [a, b]) s.replaceChildren(...runs.map((r) => el('option', { value: String(r.id), text: `run ${r.id}` })));
   a.value = String(runs[Math.max(0, runs.length - 2)].id);
@@ -376,8 +390,163 @@ function drawDendrogram(ward) {
   ctx.fillText(`top merge height ${Math.round(maxH).toLocaleString('en-US')} (Ward, ${ward.mode})`, 4, 12);
 }
 
+// ---------------------------------------------------------------- Patrol plan
+const METHOD_TITLES = { naive: "last week's counts", kde: 'KDE (tiles)', prospective_kde: 'prospective KDE', gi_star: 'Gi* hot cells', kmeans: 'K-Means areas', dbscan: 'DBSCAN zones' };
+const PLAN_PARAMS = ['day', 'hours', 'types', 'cells', 'method'];
+
+async function loadPlan() {
+  const params = new URLSearchParams(location.search);
+  const map = L.map('plan-map', { preferCanvas: false }).setView([41.85, -87.68], 11);
+  state.planMap = map;
+  const base = localStorage.getItem('patroliq.basemap') ?? OSM;
+  if (params.get('basemap') !== 'none' && base && base !== 'none') {
+    L.tileLayer(base, { maxZoom: 19, attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors' }).addTo(map);
+  } else {
+    document.getElementById('plan-map').classList.add('offline');
+  }
+  // The form: hours 0–23 from, 1–24 to; types with their counts; methods.
+  const from = document.getElementById('plan-from'), to = document.getElementById('plan-to');
+  from.replaceChildren(...[...Array(24).keys()].map((h) => el('option', { value: String(h), text: `${h}:00` })));
+  to.replaceChildren(...[...Array(24).keys()].map((h) => el('option', { value: String(h + 1), text: `${(h + 1) % 24}:00` })));
+  const stats = await tryJSON('/api/stats');
+  const typeBox = document.getElementById('plan-types');
+  typeBox.replaceChildren(...(stats ? stats.types : []).map((t) => el('option', { value: t.type, text: `${t.type} (${num(t.count)})` })));
+  const methodBox = document.getElementById('plan-method');
+  for (const [k, v] of Object.entries(METHOD_TITLES)) methodBox.append(el('option', { value: k, text: v }));
+  // Start from the URL (a link reproduces a plan), else Friday night.
+  document.getElementById('plan-day').value = params.get('day') ?? 'fri';
+  const [h0, h1] = (params.get('hours') ?? '22-6').split('-');
+  from.value = String(Number(h0)); to.value = String(Number(h1) === 0 ? 24 : Number(h1));
+  const chosenTypes = new Set((params.get('types') ?? '').split(',').filter(Boolean));
+  for (const o of typeBox.options) o.selected = chosenTypes.has(o.value);
+  document.getElementById('plan-cells').value = params.get('cells') ?? '20';
+  methodBox.value = params.get('method') ?? '';
+  document.getElementById('plan-form').addEventListener('submit', (e) => { e.preventDefault(); runPlan().catch((err) => noteError(err.message)); });
+  await Promise.all([runPlan(), showStoredBacktest()]);
+}
+
+function planQuery() {
+  const q = new URLSearchParams();
+  const day = document.getElementById('plan-day').value;
+  if (day) q.set('day', day);
+  const a = document.getElementById('plan-from').value, b = document.getElementById('plan-to').value;
+  if (!(a === '0' && b === '24')) q.set('hours', `${a}-${b}`);
+  const types = [...document.getElementById('plan-types').selectedOptions].map((o) => o.value);
+  if (types.length) q.set('types', types.join(','));
+  q.set('cells', document.getElementById('plan-cells').value || '20');
+  const m = document.getElementById('plan-method').value;
+  if (m) q.set('method', m);
+  return q;
+}
+
+async function runPlan() {
+  const q = planQuery();
+  // The plan lives in the URL, so a link reproduces it.
+  const keep = new URLSearchParams(location.search);
+  for (const k of PLAN_PARAMS) keep.delete(k);
+  for (const [k, v] of q) keep.set(k, v);
+  history.replaceState(null, '', '?' + keep.toString() + '#plan');
+  const evidence = document.getElementById('plan-evidence');
+  evidence.textContent = 'Backtesting every method on this shift…';
+  const r = await fetch('/api/plan?' + q.toString());
+  const body = await r.json();
+  if (state.planLayer) { state.planMap.removeLayer(state.planLayer); state.planLayer = null; }
+  document.getElementById('plan-table').replaceChildren();
+  if (!r.ok) {
+    evidence.textContent = body.error ? body.error.message : 'HTTP ' + r.status;
+    document.body.dataset.planAreas = '0';
+    return;
+  }
+  const plan = body.plan;
+  const layer = L.geoJSON(body, {
+    style: (f) => ({ color: '#1d232b', weight: 3, fillColor: '#b3122e', fillOpacity: Math.max(0.25, 0.75 - 0.05 * (f.properties.rank - 1)) }),
+    onEachFeature: (f, l) => {
+      l.bindTooltip(String(f.properties.rank), { permanent: true, direction: 'center', className: 'plan-label' });
+      l.bindPopup(planPopup(f.properties));
+    },
+  }).addTo(state.planMap);
+  state.planLayer = layer;
+  if (body.features.length) state.planMap.fitBounds(layer.getBounds(), { padding: [30, 30], maxZoom: 14 });
+  // What is drawn, for the browser test: feature ids in order and every vertex Leaflet holds.
+  const drawn = [];
+  let vertices = 0;
+  layer.eachLayer((l) => {
+    drawn.push(l.feature.id);
+    const walk = (x) => { if (Array.isArray(x) && x.length && !Array.isArray(x[0])) vertices += x.length + 1; else if (Array.isArray(x)) x.forEach(walk); };
+    walk(l.getLatLngs());
+  });
+  document.body.dataset.planAreas = String(drawn.length);
+  document.body.dataset.planDrawn = drawn.join(',');
+  document.body.dataset.planVertices = String(vertices);
+
+  const ev = plan.evidence, base = plan.baseline;
+  const parts = [
+    el('p', {}, el('b', { text: `${plan.method_title}` }), plan.method_chosen_by === 'backtest' ? ' — the best backtested method for this shift' : ' — chosen by you'),
+    el('p', { text: `${plan.cells} cells (${(plan.area_share * 100).toFixed(2)} % of the active area): ${plan.expected_per_shift.toFixed(1)} incidents expected per shift; these cells held ${pct(plan.historical_share)} of the shift's ${num(plan.incidents_in_history)} incidents.` }),
+  ];
+  if (ev) parts.push(el('p', { text: `Backtest at this coverage (${plan.backtest.folds} folds of ${plan.backtest.train_days} + ${plan.backtest.test_days} days): PAI ${ev.pai.mean.toFixed(2)} ± ${ev.pai.sd.toFixed(2)}, hit rate ${pct(ev.hit_rate.mean)} (range ${pct(ev.hit_rate.min)}–${pct(ev.hit_rate.max)})` + (base ? `; last week's counts: PAI ${base.pai.mean.toFixed(2)}, hit rate ${pct(base.hit_rate.mean)}.` : '.') }));
+  parts.push(el('p', { class: 'note', text: `Forecast from ${plan.window_start} to ${plan.window_end} (${plan.shifts_in_window} shifts, ${num(plan.incidents_in_window)} incidents).` }));
+  evidence.replaceChildren(...parts);
+  const dl = document.getElementById('plan-downloads');
+  dl.replaceChildren(el('a', { href: '/api/plan?' + q.toString(), download: 'patrol-plan.geojson', text: 'Download GeoJSON' }), ' · ',
+    el('a', { href: '/api/plan.csv?' + q.toString(), download: 'patrol-plan.csv', text: 'Download CSV' }));
+  table(document.getElementById('plan-table'), ['Busiest block', 'Rank', 'Per shift', 'Share', 'Cells'],
+    body.features.map((f) => [f.properties.top_block || '–', f.properties.rank, f.properties.expected_per_shift.toFixed(2), pct(f.properties.historical_share), f.properties.cells]));
+  document.getElementById('plan-backtest-note').textContent = `(${plan.backtest.folds} folds, ${plan.backtest.skipped_folds} skipped for too few incidents)`;
+  backtestTable(document.getElementById('plan-backtest'), plan.backtest.summary, plan.method);
+}
+
+function planPopup(p) {
+  const rows = [];
+  const add = (k, v) => rows.push(el('tr', {}, el('td', { text: k }), el('td', {}, el('b', { text: String(v) }))));
+  add('Rank', p.rank);
+  add('Busiest block', p.top_block || '–');
+  add('Expected per shift', p.expected_per_shift.toFixed(2));
+  add('Share of the shift', pct(p.historical_share));
+  add('Area', `${p.cells} cells, ${p.area_km2.toFixed(2)} km²`);
+  add('Backtested PAI', Number(p.backtest_pai).toFixed(2));
+  return el('div', { class: 'popup' }, el('table', {}, ...rows));
+}
+
+// Methods by rows, coverages by columns: mean PAI ± sd (range over folds) and mean hit rate; the
+// best PAI of each column is bold, a method below the naive baseline is marked ↓.
+function backtestTable(node, summary, chosen) {
+  const shares = [...new Set(summary.map((s) => s.share))].sort((a, b) => a - b);
+  const methods = [...new Set(summary.map((s) => s.method))];
+  const at = (m, sh) => summary.find((s) => s.method === m && s.share === sh);
+  const best = Object.fromEntries(shares.map((sh) => [sh, Math.max(...methods.map((m) => at(m, sh)?.pai.mean ?? -1))]));
+  const head = el('tr', {}, el('th', { scope: 'col', text: 'Method' }), ...shares.map((sh) => el('th', { scope: 'col', text: `${+(sh * 100).toFixed(2)} % of area` })));
+  const rows = methods.map((m) => el('tr', chosen === m ? { class: 'selected' } : {}, el('td', { text: METHOD_TITLES[m] || m }),
+    ...shares.map((sh) => {
+      const s = at(m, sh), b = at('naive', sh);
+      if (!s) return el('td', { text: '–' });
+      const below = m !== 'naive' && b && s.pai.mean < b.pai.mean;
+      return el('td', { class: s.pai.mean === best[sh] ? 'best' : '', title: `PAI ${s.pai.mean.toFixed(3)} ± ${s.pai.sd.toFixed(3)}, PEI* ${s.pei.mean.toFixed(3)}, hit rate ${pct(s.hit_rate.mean)}` },
+        `${s.pai.mean.toFixed(2)} ± ${s.pai.sd.toFixed(2)}${below ? ' ↓' : ''}`, el('br'),
+        el('small', { text: `${s.pai.min.toFixed(1)}–${s.pai.max.toFixed(1)} · hits ${pct(s.hit_rate.mean)}` }));
+    })));
+  node.replaceChildren(el('thead', {}, head), el('tbody', {}, ...rows),
+    el('caption', { class: 'note', text: 'Mean PAI ± sd over folds (1 = chance), then its range and the mean hit rate; bold: best of the column; ↓: below last week\'s counts.' }));
+}
+
+async function showStoredBacktest() {
+  const b = await tryJSON('/api/backtest');
+  const note = document.getElementById('stored-backtest-note');
+  if (!b) { note.textContent = '— none stored: run "patroliq backtest"'; return; }
+  const r = b.result;
+  note.textContent = `(run ${b.record.id}: ${r.folds.length} folds of ${r.options.train_days} + ${r.options.test_days} days, ${num(b.record.rows)} incidents)`;
+  backtestTable(document.getElementById('stored-backtest'), r.summary, null);
+  const shares = [...new Set(r.summary.map((s) => s.share))].sort((a, b2) => a - b2);
+  const methods = [...new Set(r.summary.map((s) => s.method))];
+  const palette = ['#9aa3ad', '#f7853b', '#b3122e', '#832681', '#3b528b', '#21918c'];
+  chart('chart-backtest', { type: 'bar', data: { labels: shares.map((s) => `${+(s * 100).toFixed(2)} % of area`),
+    datasets: methods.map((m, i) => ({ label: METHOD_TITLES[m] || m, backgroundColor: palette[i % palette.length],
+      data: shares.map((sh) => r.summary.find((s) => s.method === m && s.share === sh)?.pai.mean ?? null) })) },
+    options: { maintainAspectRatio: false, plugins: { legend: { display: true, position: 'right' } }, scales: { y: { title: { display: true, text: 'mean PAI (1 = chance)' } } } } });
+}
+
 // ---------------------------------------------------------------- Views
-const loaders = { map: loadMap, temporal: loadTemporal, stats: loadStats, runs: loadRuns };
+const loaders = { map: loadMap, temporal: loadTemporal, stats: loadStats, runs: loadRuns, plan: loadPlan };
 
 async function show(view) {
   if (!loaders[view]) view = 'map';
@@ -392,6 +561,7 @@ async function show(view) {
   try {
     if (!state.loaded[view]) { setStatus('Loading ' + view + '…'); await loaders[view](); state.loaded[view] = true; }
     if (view === 'map' && state.map) state.map.invalidateSize();
+    if (view === 'plan' && state.planMap) state.planMap.invalidateSize();
     setStatus('');
   } catch (e) {
     noteError(e.message);

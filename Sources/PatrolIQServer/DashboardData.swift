@@ -6,7 +6,8 @@ import PatrolIQCore
 /// validators until the workspace file changes.
 final class DashboardData: Sendable {
     let path: String
-    private let cache = NIOLockedValueBox<(stamp: FileStamp?, documents: [String: EncodedBody])>((nil, [:]))
+    private let cache = NIOLockedValueBox<(stamp: FileStamp?, documents: [String: EncodedBody], queries: [String])>(
+        (nil, [:], []))
 
     init(path: String) { self.path = path }
 
@@ -15,10 +16,20 @@ final class DashboardData: Sendable {
     /// The cached document `key`, built by `make` from a freshly opened workspace when missing or
     /// stale; nil when the workspace or the document does not exist.
     func document(_ key: String, _ make: (Workspace) throws -> (any Encodable)?) throws -> EncodedBody? {
+        try body(key) { w in
+            try make(w).map { EncodedBody(Array(try Self.encoder.encode($0)), contentType: "application/json") }
+        }
+    }
+
+    /// Answers kept for arbitrary queries (plans): beyond this many, the oldest are let go.
+    static let queryAnswers = 64
+
+    /// The cached body `key`, built by `make` when missing or stale.
+    func body(_ key: String, _ make: (Workspace) throws -> EncodedBody?) throws -> EncodedBody? {
         guard let stamp = FileStamp(path) else { return nil }
         if let hit = cache.withLockedValue({ c -> EncodedBody? in
             if c.stamp != stamp {
-                c = (stamp, [:])
+                c = (stamp, [:], [])
                 return nil
             }
             return c.documents[key]
@@ -26,9 +37,16 @@ final class DashboardData: Sendable {
             return hit
         }
         let w = try Workspace(path: path)
-        guard let value = try make(w) else { return nil }
-        let body = EncodedBody(Array(try Self.encoder.encode(value)), contentType: "application/json")
-        cache.withLockedValue { if $0.stamp == stamp { $0.documents[key] = body } }
+        guard let body = try make(w) else { return nil }
+        cache.withLockedValue {
+            guard $0.stamp == stamp else { return }
+            if key.hasPrefix("query:") {
+                let kept = $0.queries.filter { $0 != key }
+                $0.queries = kept + [key]
+                while $0.queries.count > Self.queryAnswers { $0.documents[$0.queries.removeFirst()] = nil }
+            }
+            $0.documents[key] = body
+        }
         return body
     }
 

@@ -135,6 +135,15 @@ public enum PatrolIQServer {
                 { try data.temporal(id) }, "no temporal analysis; run 'patroliq cluster'", request: request,
                 context: context)
         }
+        let plans = PlanService(data: data)
+        router.get("api/plan") { request, _ -> Response in try plans.plan(request, csv: false) }
+        router.get("api/plan.csv") { request, _ -> Response in try plans.plan(request, csv: true) }
+        router.get("api/backtest") { request, context -> Response in
+            let id = try runParameter(request)
+            return try document(
+                { try plans.backtest(id) }, "no backtest run; run 'patroliq backtest'", request: request,
+                context: context)
+        }
         router.get("api/clusters") { request, context -> Response in
             let id = try runParameter(request)
             return try document(

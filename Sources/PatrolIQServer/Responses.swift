@@ -1,3 +1,4 @@
+import Foundation
 import PatrolIQCore
 
 /// `GET /health`.
@@ -44,6 +45,20 @@ struct TileJSON: Encodable {
     let bounds: [Double]?
     let center: [Double]?
     let patroliq: TileLegend?
+    /// Class → colour, for layers of classes rather than densities (Gi* hot and cold spots).
+    let patroliqClasses: [String: String]?
+
+    enum CodingKeys: String, CodingKey {
+        case tilejson, name, description, version, attribution, scheme, tiles, minzoom, maxzoom, bounds, center
+        case patroliq
+        case patroliqClasses = "patroliq_classes"
+    }
+
+    /// The class legend `patroliq hotspots` writes into the store's `json` metadata.
+    struct ClassLegend: Decodable {
+        let patroliqClasses: [String: String]
+        enum CodingKeys: String, CodingKey { case patroliqClasses = "patroliq_classes" }
+    }
 
     init(_ l: LayerInfo, base: String) {
         name = l.metadata["name"] ?? l.name
@@ -55,5 +70,8 @@ struct TileJSON: Encodable {
         bounds = l.bounds.map { [$0.minLon, $0.minLat, $0.maxLon, $0.maxLat] }
         center = l.center
         patroliq = l.legend
+        patroliqClasses = l.metadata["json"].flatMap {
+            try? JSONDecoder().decode(ClassLegend.self, from: Data($0.utf8)).patroliqClasses
+        }
     }
 }

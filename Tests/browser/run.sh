@@ -29,14 +29,16 @@ sed -i "s/,BATTERY,/,$PAYLOAD,/" d.csv
 "$BIN" tiles --minzoom 10 --maxzoom 13 --layer all --layer window:night > /dev/null
 "$BIN" export > /dev/null
 "$BIN" hotspots > /dev/null
+"$BIN" backtest > /dev/null
 "$BIN" serve --port "$PORT" --web "$WEB" --log-level warning > serve.log 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$T"' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/health" > /dev/null && break; sleep 0.2; done
 pass=0 fail=0
 check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
-for view in map temporal stats runs; do
-  url="http://127.0.0.1:$PORT/?basemap=none&feature=kmeans-0#$view"
+PLAN_QUERY="day=fri&hours=22-6&cells=12"
+for view in map temporal stats runs plan; do
+  url="http://127.0.0.1:$PORT/?basemap=none&feature=kmeans-0&$PLAN_QUERY#$view"
   dom=$(timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --window-size=1280,900 \
     --virtual-time-budget=20000 --dump-dom "$url" 2> /dev/null)
   body=$(grep -o '<body[^>]*>' <<< "$dom" | head -1)
@@ -55,7 +57,20 @@ for view in map temporal stats runs; do
       check "no element from data" '! grep -q "<img src=\"x\"" <<< "$dom"' ;;
     temporal) check "temporal patterns shown" 'grep -q "Pattern 0:" <<< "$dom"' ;;
     stats) check "statistics table filled" 'grep -q "THEFT" <<< "$dom"' ;;
-    runs) check "runs table filled" 'grep -q "kmeans, dbscan" <<< "$dom"' ;;
+    runs) check "runs table filled" 'grep -q "kmeans, dbscan" <<< "$dom"'
+      check "runs table shows kinds" 'grep -q "<td>backtest</td>" <<< "$dom"' ;;
+    plan)
+      # The areas drawn are /api/plan's: the same features in the same order, every vertex drawn.
+      api=$(curl -sf "http://127.0.0.1:$PORT/api/plan?$PLAN_QUERY")
+      ids=$(grep -o '"id":"area-[0-9]*"' <<< "$api" | sed 's/"id":"//; s/"//' | paste -sd, -)
+      vertices=$(sed 's/"plan":.*//' <<< "$api" | grep -o '\[-\?[0-9.]*,-\?[0-9.]*\]' | wc -l)
+      echo "plan: api areas $ids, $vertices vertices"
+      check "plan has areas" '[ -n "$ids" ]'
+      check "plan areas drawn equal /api/plan" '[[ "$body" == *data-plan-drawn=\"$ids\"* ]]'
+      check "plan vertices drawn equal /api/plan" '[[ "$body" == *data-plan-vertices=\"$vertices\"* ]]'
+      check "plan evidence shown" 'grep -q "Backtest at this coverage" <<< "$dom"'
+      check "stored backtest shown" 'grep -q "Backtest of all incidents" <<< "$dom" && grep -q "prospective KDE" <<< "$dom"'
+      check "plan CSV download offered" 'grep -q "href=\"/api/plan.csv?day=fri" <<< "$dom"' ;;
   esac
   for width in 1280 1920; do
     timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars \
