@@ -262,4 +262,31 @@ import Testing
         let without = try followers(0)
         #expect(with > without + 0.15, "with \(with), without \(without)")
     }
+
+    /// A workspace written before runs had kinds still lists its runs, as cluster runs; storing a
+    /// backtest adds the column and keeps them.
+    @Test func runsWithoutKindsStayClusterRuns() throws {
+        let dir = TempDir()
+        try DemoGenerator(rows: 600, seed: 2).write(to: dir.file("d.csv"))
+        _ = try Ingest.run(file: dir.file("d.csv"), workspace: dir.file("w.sqlite"))
+        let w = try Workspace(path: dir.file("w.sqlite"), readOnly: false)
+        try w.db.execute(
+            """
+            CREATE TABLE runs(
+                id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, fingerprint TEXT NOT NULL, rows INTEGER NOT NULL,
+                algorithms TEXT NOT NULL, params TEXT NOT NULL, metrics TEXT NOT NULL, duration REAL NOT NULL,
+                notes TEXT NOT NULL);
+            INSERT INTO runs VALUES(1, '2026-01-01T00:00:00Z', 'f', 600, 'kmeans', '{}', '{"kmeans.k":5}', 1, '[]');
+            """)
+        let store = RunStore(w)
+        #expect(try store.list().map(\.kind) == [.cluster])
+        let r = try store.save(
+            kind: .backtest, info: try w.info(), rows: 10, methods: ["kde"], params: [:],
+            metrics: ["kde.pai_at_1pct": 3],
+            artifacts: [:], duration: 0.1)
+        #expect(try store.list().map(\.kind) == [.cluster, .backtest])
+        #expect(try store.run(nil, path: "w").id == 1)
+        #expect(try store.run(nil, kind: .backtest, path: "w").id == r.id)
+        #expect(throws: InputError.self) { try store.run(r.id, path: "w") }
+    }
 }

@@ -267,6 +267,40 @@ final class Fixture: @unchecked Sendable {
         }
     }
 
+    @Test func patrolPlanAndBacktestAPI() async throws {
+        try await f.app().test(.router) { client in
+            try await client.execute(uri: "/api/plan?cells=5", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(r.headers[.contentType] == "application/geo+json")
+                let j = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
+                let features = try #require(j["features"] as? [[String: Any]])
+                let cells = features.compactMap { ($0["properties"] as? [String: Any])?["cells"] as? Int }
+                #expect(!features.isEmpty && cells.reduce(0, +) == 5)
+                let plan = try #require(j["plan"] as? [String: Any])
+                #expect(plan["cells"] as? Int == 5 && plan["evidence"] is [String: Any])
+                #expect(((plan["backtest"] as? [String: Any])?["folds"] as? Int ?? 0) >= 1)
+            }
+            try await client.execute(uri: "/api/plan.csv?cells=5", method: .get) { r in
+                #expect(r.status == .ok && r.headers[.contentType] == "text/csv; charset=utf-8")
+                #expect(String(buffer: r.body).hasPrefix("rank,top_block,"))
+            }
+            for (query, word) in [
+                ("hours=25-3", "hours"), ("types=NOPE", "types"), ("dy=fri", "unknown parameter 'dy'"),
+                ("cells=x", "cells"), ("day=funday", "days"), ("method=tarot", "method"),
+                ("area_share=90", "area_share"),
+            ] {
+                try await client.execute(uri: "/api/plan?" + query, method: .get) { r in
+                    #expect(r.status == .badRequest, "\(query)")
+                    #expect(String(buffer: r.body).contains(word), "\(query)")
+                }
+            }
+            // No backtest stored yet: a 404 that says what to run.
+            try await client.execute(uri: "/api/backtest", method: .get) { r in
+                #expect(r.status == .notFound && String(buffer: r.body).contains("patroliq backtest"))
+            }
+        }
+    }
+
     @Test func staticFilesAndTraversal() async throws {
         try await f.app().test(.router) { client in
             try await client.execute(uri: "/", method: .get) { r in

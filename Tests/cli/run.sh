@@ -55,7 +55,7 @@ expect 0 "wrote .*all.mbtiles: [0-9]+ tiles" -- "$BIN" tiles --workspace "$T/ws.
 expect 0 "wrote [0-9]+ tiles" -- "$BIN" tiles export-dir --mbtiles "$T/tiles/all.mbtiles" --out "$T/static"
 expect 2 "not an MBTiles file" -- "$BIN" tiles export-dir --mbtiles "$T/ws.sqlite" --out "$T/static2"
 
-expect 2 "no run 9" -- "$BIN" export --workspace "$T/ws.sqlite" --run 9 --out "$T/gj"
+expect 2 "no cluster run 9" -- "$BIN" export --workspace "$T/ws.sqlite" --run 9 --out "$T/gj"
 expect 2 "levels must be shares" -- "$BIN" export --workspace "$T/ws.sqlite" --levels 5 --out "$T/gj"
 touch "$T/afile"
 expect 2 "exists and is not a directory" -- "$BIN" export --workspace "$T/ws.sqlite" --out "$T/afile"
@@ -92,6 +92,38 @@ if mount -t tmpfs -o size=64k tmpfs "$T/tiny" 2> /dev/null; then
   umount "$T/tiny"
 else
   echo "cli: full-disk checks skipped (cannot mount a tmpfs here)"
+fi
+
+# Where to patrol next: hotspots, backtest, plan; stored as runs of their own kind.
+expect 0 "hotspots_gi.mbtiles \([0-9]+ tiles\).*distance band 1.5 cells.*stored as run [0-9]+" -- "$BIN" hotspots --workspace "$T/ws.sqlite" --out "$T/gj" --tiles "$T/tiles"
+expect 0 "8 nearest cells" -- "$BIN" hotspots --workspace "$T/ws.sqlite" --out "$T/gj" --weights knn --k 8 --no-tiles --no-store
+expect 2 "weights must be band or knn" -- "$BIN" hotspots --workspace "$T/ws.sqlite" --weights queen
+expect 2 "hours: '4-4' is not START-END" -- "$BIN" hotspots --workspace "$T/ws.sqlite" --hours 4-4
+expect 0 "backtest: [0-9]+ folds of 28 \+ 7 days.*stored as run [0-9]+" -- "$BIN" backtest --workspace "$T/ws.sqlite"
+expect 0 "prospective_kde" -- "$BIN" runs show --workspace "$T/ws.sqlite"
+expect 0 "backtest .*best at 5%" -- "$BIN" runs list --workspace "$T/ws.sqlite"
+expect 0 "kind +hotspots +backtest" -- "$BIN" runs compare 1 2 --workspace "$T/ws.sqlite"
+expect 2 "no cluster runs" -- "$BIN" export --workspace "$T/ws.sqlite" --run 2 --out "$T/gj3"
+expect 2 "coverage: '0' is not a list of percentages" -- "$BIN" backtest --workspace "$T/ws.sqlite" --coverage 0
+expect 2 "unknown method 'tarot'" -- "$BIN" backtest --workspace "$T/ws.sqlite" --methods kde,tarot
+expect 2 "no incidents of type NOPE" -- "$BIN" backtest --workspace "$T/ws.sqlite" --types NOPE
+expect 0 "wrote .*plan.geojson and .*plan.csv: [0-9]+ areas of 10 cells.*backtested PAI" -- "$BIN" plan --workspace "$T/ws.sqlite" --day fri --hours 18-6 --cells 10 --geojson "$T/plan.geojson" --csv "$T/plan.csv"
+expect 0 "^rank,top_block,centre_latitude" -- head -1 "$T/plan.csv"
+expect 0 "by kde; " -- "$BIN" plan --workspace "$T/ws.sqlite" --method kde --geojson "$T/plan2.geojson" --csv "$T/plan2.csv"
+expect 2 "hours: '25-3'" -- "$BIN" plan --workspace "$T/ws.sqlite" --hours 25-3
+expect 2 "days: 'someday' is not a weekday" -- "$BIN" plan --workspace "$T/ws.sqlite" --day someday
+expect 2 "cells: '0' is not a cell count" -- "$BIN" plan --workspace "$T/ws.sqlite" --cells 0
+expect 2 "no incidents of type NOPE" -- "$BIN" plan --workspace "$T/ws.sqlite" --types NOPE
+# A shift nobody worked in is an error, not an empty plan presented as one.
+printf 'ID,Date,Primary Type,Latitude,Longitude\n' > "$T/fridays.csv"
+for i in $(seq 10 49); do printf '%s,01/05/2024 11:%s:00 PM,THEFT,41.88%s,-87.63%s\n' "$i" "$i" "$i" "$i" >> "$T/fridays.csv"; done
+"$BIN" ingest "$T/fridays.csv" --workspace "$T/fridays.sqlite" > /dev/null
+expect 2 "no incidents match the shift and types" -- "$BIN" plan --workspace "$T/fridays.sqlite" --day mon --geojson "$T/p3.geojson" --csv "$T/p3.csv"
+expect 0 "absent" -- bash -c "[ ! -e '$T/p3.geojson' ] && echo absent"
+expect 2 "no fold has 30 incidents to learn from and 5 to predict" -- "$BIN" backtest --workspace "$T/fridays.sqlite"
+if command -v ogrinfo > /dev/null; then
+  expect 0 "Feature Count: [1-9]" -- ogrinfo -al -so "$T/plan.geojson"
+  expect 0 "Geometry: Polygon" -- ogrinfo -al -so "$T/plan.geojson"
 fi
 
 # Users for serve --users: hashes only in the file, bad names refused.
