@@ -32,7 +32,9 @@ demo: build
 	$(BIN) tiles --workspace $(WORKSPACE) --layer all --maxzoom 16 --dir tiles
 	$(BIN) tiles --workspace $(WORKSPACE) --layer all --maxzoom 15 --scale 2 --dir tiles
 	$(BIN) export --workspace $(WORKSPACE) --out geojson --gpkg geojson/patroliq.gpkg
-	$(BIN) hotspots --workspace $(WORKSPACE) --out geojson
+	$(BIN) hotspots --workspace $(WORKSPACE) --out geojson --tiles tiles
+	$(BIN) backtest --workspace $(WORKSPACE) --max-folds 26
+	$(BIN) plan --workspace $(WORKSPACE) --day fri --hours 22-6 --cells 20 --geojson geojson/plan_fri_night.geojson --csv data/plan_fri_night.csv
 	$(BIN) serve --workspace $(WORKSPACE) --tiles tiles --geojson geojson --web web --port $(PORT)
 
 ## The test suite (what CI runs): unit and property tests, the command-line checks, the dashboard in
