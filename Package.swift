@@ -29,9 +29,12 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CNumberFormat"),
         .target(
             name: "PatrolIQCore",
-            dependencies: ["CPNG", "CSQLite", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "CPNG", "CSQLite", "CZlib", "CNumberFormat", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             // Hot loops mutate class-owned buffers; the pipeline hands each to one thread at a time,
             // so dynamic exclusivity checks only cost time (about a fifth of ingest).
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),

@@ -1,3 +1,4 @@
+import CNumberFormat
 import Foundation
 
 /// A JSON property value.
@@ -27,10 +28,25 @@ public enum JSONValue: Sendable, Equatable {
 
     static func format(_ d: Double) -> String {
         if d == d.rounded() && abs(d) < 1e15 { return String(Int64(d)) }
-        return String(format: "%.6g", d)
+        return printf(general: 6, d)
+    }
+
+    /// C's printf text of one number (`%.{n}f` or `%.{n}g`), the same as `String(format:)` without
+    /// Foundation's NSString round trip: GeoJSON writes millions of coordinates.
+    static func printf(fixed decimals: Int32 = -1, general digits: Int32 = -1, _ v: Double) -> String {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buf in
+            let n =
+                decimals >= 0
+                ? piq_format_fixed(buf.baseAddress, 64, decimals, v)
+                : piq_format_general(buf.baseAddress, 64, digits, v)
+            guard n > 0, n < 64 else { return String(format: decimals >= 0 ? "%.\(decimals)f" : "%.\(digits)g", v) }
+            return String(decoding: UnsafeRawBufferPointer(start: buf.baseAddress, count: Int(n)), as: UTF8.self)
+        }
     }
 
     static func quote(_ s: String) -> String {
+        // Most names and labels need no escaping: copy them whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return "\"" + s + "\"" }
         var out = "\""
         for u in s.unicodeScalars {
             switch u {
@@ -126,7 +142,7 @@ public final class GeoJSONWriter {
 
     /// 6 decimals without trailing zeros.
     static func fixed(_ v: Double) -> String {
-        var s = String(format: "%.6f", v)
+        var s = JSONValue.printf(fixed: 6, v)
         while s.hasSuffix("0") { s.removeLast() }
         if s.hasSuffix(".") { s.removeLast() }
         return s == "-0" ? "0" : s
