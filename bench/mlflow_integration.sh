@@ -27,7 +27,9 @@ for _ in $(seq 60); do curl -sf "http://127.0.0.1:$PORT/health" > /dev/null && b
 # The workspace rebuilt from the same CSV numbers its runs from 1 again: a new run is still exported.
 "$BIN" ingest "$WORK/d.csv" --workspace "$WORK/ws.sqlite" > /dev/null
 "$BIN" cluster --workspace "$WORK/ws.sqlite" --algorithms kmeans --k 8 --seed 3 > /dev/null
-"$BIN" runs export-mlflow --workspace "$WORK/ws.sqlite" --tracking-uri "http://127.0.0.1:$PORT" --experiment it | grep -q "exported 1 run(s).*(0 already there)"
+# A backtest run goes along with its kind, MLflow-legal metric names and its result as an artifact.
+"$BIN" backtest --workspace "$WORK/ws.sqlite" --max-folds 3 > /dev/null
+"$BIN" runs export-mlflow --workspace "$WORK/ws.sqlite" --tracking-uri "http://127.0.0.1:$PORT" --experiment it | grep -q "exported 2 run(s).*(0 already there)"
 # Nothing listening: one clear line within 5 s; https against this plain server: a clear line too.
 start=$(date +%s%N)
 msg=$("$BIN" runs export-mlflow --workspace "$WORK/ws.sqlite" --tracking-uri http://127.0.0.1:9 2>&1 || true)
@@ -40,16 +42,21 @@ import sys, mlflow
 from mlflow.tracking import MlflowClient
 mlflow.set_tracking_uri(f"http://127.0.0.1:{sys.argv[1]}")
 runs = mlflow.search_runs(experiment_names=["it"])
-assert len(runs) == 3, runs
+assert len(runs) == 4, runs
+client = MlflowClient()
+backtest = runs[runs["tags.patroliq.kind"] == "backtest"]
+assert len(backtest) == 1, runs["tags.patroliq.kind"]
+assert backtest.iloc[0]["metrics.kde.pai_at_5pct"] > 1, backtest.iloc[0]
+assert "backtest.json" in {a.path for a in client.list_artifacts(backtest.iloc[0].run_id)}
+runs = runs[runs["tags.patroliq.kind"] == "cluster"]
 assert set(runs["params.kmeans.k_range"]) == {"5...6", "7...7", "8...8"}, runs["params.kmeans.k_range"]
 assert (runs["metrics.kmeans.silhouette"] > 0).all()
-client = MlflowClient()
 first = runs[runs["params.kmeans.k_range"] == "5...6"].iloc[0]
 steps = sorted(m.step for m in client.get_metric_history(first.run_id, "kmeans.sweep.silhouette"))
 assert steps == [5, 6], steps
 files = {a.path for a in client.list_artifacts(first.run_id)} | {a.path for a in client.list_artifacts(first.run_id, "geojson")}
 assert "ward_linkage.json" in files or "geojson/centroids.geojson" in files, files
 assert "geojson/centroids.geojson" in files, files
-print("MLflow integration: 3 runs mirrored (one after a rebuild), k sweep by step, GeoJSON artifacts, "
+print("MLflow integration: 3 cluster runs and a backtest mirrored (after a rebuild), k sweep by step, GeoJSON and backtest artifacts, "
       "re-export skipped, clear errors: 1 passed, 0 failed")
 PY
