@@ -121,16 +121,24 @@ struct FilterOptions: ParsableArguments {
             "Hours of the day, START-END with the end excluded (22-4 is 22:00–03:59 and counts for the day it starts)."
     ) var hours: String?
     @Option(help: "Weekdays: mon,tue,…, weekend or weekdays.") var days: String?
+    @Option(
+        name: .customLong("filter"),
+        help: ArgumentHelp(
+            "Any filter as name=value pairs joined by & (the URL parameters' names and forms).",
+            discussion:
+                "Names: \(IncidentFilter.parameters.map { "\($0.name) (\($0.form))" }.joined(separator: "; ")). "
+                + "Options given separately take precedence.")) var filterText: String?
 
     /// The filter, or a usage error naming the option and the form it takes.
     func filter() throws -> IncidentFilter {
         var f = IncidentFilter()
         do {
-            f.types = types.map(IncidentFilter.parseTypes)
-            f.since = try since.map { try IncidentFilter.parseDate($0, "since") }
-            f.until = try until.map { try IncidentFilter.parseDate($0, "until") }
+            if let filterText { f = try IncidentFilter(text: filterText) }
+            if let types { f.types = IncidentFilter.parseTypes(types) }
+            if let since { f.since = try IncidentFilter.parseDate(since, "since") }
+            if let until { f.until = try IncidentFilter.parseDate(until, "until") }
             if let hours { try f.setHours(hours) }
-            f.days = try days.map(IncidentFilter.parseDays)
+            if let days { f.days = try IncidentFilter.parseDays(days) }
         } catch let e as IncidentFilter.Invalid {
             throw ValidationError("--\(e.description)")
         }
@@ -139,7 +147,10 @@ struct FilterOptions: ParsableArguments {
 
     /// The options given, as stored with a run (`types=…; hours=…`).
     var summary: String {
-        [("types", types), ("since", since), ("until", until), ("hours", hours), ("days", days)]
-            .compactMap { k, v in v.map { "\(k)=\($0)" } }.joined(separator: "; ")
+        ([
+            ("filter", filterText), ("types", types), ("since", since), ("until", until), ("hours", hours),
+            ("days", days),
+        ]
+            as [(String, String?)]).compactMap { k, v in v.map { "\(k)=\($0)" } }.joined(separator: "; ")
     }
 }

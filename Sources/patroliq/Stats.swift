@@ -8,22 +8,21 @@ struct Stats: ParsableCommand {
             "Totals, counts by type, hour, weekday, month and district, arrest and domestic rates.")
 
     @OptionGroup var ws: WorkspaceOptions
+    @OptionGroup var filterOptions: FilterOptions
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
     func run() throws {
+        let f = try filterOptions.filter()
         let w = try Workspace(path: ws.workspace)
-        let cols: Set<String> = [
-            "time", "type", "arrest", "domestic", "hour", "weekday", "month", "district", "severity",
-        ]
-        let stats = IncidentStatistics(
-            try w.incidents(columns: cols), dictionaries: try w.dictionaries())
+        let stats = try IncidentStatistics.filtered(w, f)
         if json {
             try printJSON(stats)
         } else {
             print(stats.text, terminator: "")
-            if let q = try w.qualityReport() { print("\nquality: " + q.text, terminator: "") }
+            if f.isEmpty, let q = try w.qualityReport() { print("\nquality: " + q.text, terminator: "") }
+            if !f.isEmpty { print("filter: \(f.normalized)") }
         }
     }
 }

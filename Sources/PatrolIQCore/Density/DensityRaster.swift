@@ -25,11 +25,7 @@ public struct DensityRaster: Sendable {
         lon: [Double], lat: [Double], weights: [Float]? = nil, zoom: Int, bandwidth: Double, centerLat: Double,
         tileSize: Int = 256
     ) -> DensityRaster {
-        let sigmaPx = bandwidth / WebMercator.metresPerPixel(lat: centerLat, zoom: zoom, tileSize: tileSize)
-        var factor = 1
-        while Double(factor * 2) * 4 <= sigmaPx { factor *= 2 }
-        let sigma = max(sigmaPx / Double(factor), 0.5)
-        let radius = Int((3 * sigma).rounded(.up)) + 1
+        let (factor, sigma, radius) = kernel(zoom: zoom, bandwidth: bandwidth, centerLat: centerLat, tileSize: tileSize)
         // Extent of the points in raster cells.
         var minX = Double.infinity
         var minY = Double.infinity
@@ -62,6 +58,51 @@ public struct DensityRaster: Sendable {
         return DensityRaster(
             zoom: zoom, tileSize: tileSize, factor: factor, origin: SIMD2(ox, oy) * Double(factor), width: w, height: h,
             values: blurred, sigma: sigma)
+    }
+
+    /// The raster cell side (global pixels), the kernel's sigma (cells) and its reach (cells) at a zoom.
+    public static func kernel(zoom: Int, bandwidth: Double, centerLat: Double, tileSize: Int = 256) -> (
+        factor: Int, sigma: Double, radius: Int
+    ) {
+        let sigmaPx = bandwidth / WebMercator.metresPerPixel(lat: centerLat, zoom: zoom, tileSize: tileSize)
+        var factor = 1
+        while Double(factor * 2) * 4 <= sigmaPx { factor *= 2 }
+        let sigma = max(sigmaPx / Double(factor), 0.5)
+        return (factor, sigma, Int((3 * sigma).rounded(.up)) + 1)
+    }
+
+    /// The raster around one tile only, on the same cell lattice as `build`'s, from the points that
+    /// can reach it: its tile cut equals `build`'s up to the order floats were added.
+    ///
+    /// `points` is called with the window in global pixels and must pass every point (longitude,
+    /// latitude) inside it, and may pass others; it is how an index hands over only nearby incidents.
+    public static func window(
+        tileX: Int, tileY: Int, zoom: Int, bandwidth: Double, centerLat: Double, tileSize: Int = 256,
+        points: (_ minPixel: SIMD2<Double>, _ maxPixel: SIMD2<Double>, _ add: (Double, Double) -> Void) -> Void
+    ) -> DensityRaster {
+        let (factor, sigma, radius) = kernel(zoom: zoom, bandwidth: bandwidth, centerLat: centerLat, tileSize: tileSize)
+        let f = Double(factor)
+        // Cells the cut reads (Catmull–Rom taps reach 1 before and 2 after), then the blur's reach.
+        let first = SIMD2(Double(tileX * tileSize), Double(tileY * tileSize)) / f
+        let last = first + Double(tileSize) / f
+        // Two cells more each side: a point dropped at the edge is then beyond the blur's reach.
+        let ox = (first.x - 0.5).rounded(.down) - 1 - Double(radius) - 3
+        let oy = (first.y - 0.5).rounded(.down) - 1 - Double(radius) - 3
+        let w = Int(last.x.rounded(.up) - ox) + 2 + radius + 4
+        let h = Int(last.y.rounded(.up) - oy) + 2 + radius + 4
+        var grid = [Float](repeating: 0, count: w * h)
+        let lo = SIMD2(ox, oy)
+        let hi = lo + SIMD2(Double(w), Double(h))
+        points(lo * f, hi * f) { lon, lat in
+            let p = WebMercator.pixel(lon: lon, lat: lat, zoom: zoom, tileSize: tileSize) / f
+            // Splatting touches the cell below and the one above: keep one cell inside.
+            guard p.x >= lo.x + 1, p.y >= lo.y + 1, p.x < hi.x - 1, p.y < hi.y - 1 else { return }
+            Bilinear.splat(&grid, width: w, at: p - lo)
+        }
+        let blurred = gaussianBlur(grid, width: w, height: h, sigma: sigma, radius: radius)
+        return DensityRaster(
+            zoom: zoom, tileSize: tileSize, factor: factor, origin: lo * f, width: w, height: h, values: blurred,
+            sigma: sigma)
     }
 
     /// Separable Gaussian blur, kernel normalised to sum 1 (mass preserving). Both passes run tap by tap

@@ -17,10 +17,155 @@ public struct IncidentFilter: Sendable, Equatable {
     public var shiftStart: UInt8?
     /// Weekdays kept (0 = Monday … 6 = Sunday), nil for all.
     public var days: Set<UInt8>?
+    /// Months kept (1–12), nil for all.
+    public var months: Set<UInt8>?
+    public var arrest: Bool?
+    public var domestic: Bool?
+    public var districts: Set<Int32>?
+    public var beats: Set<Int32>?
+    public var communityAreas: Set<Int32>?
+    /// Lowest severity kept (1–10, see `Severity`).
+    public var minSeverity: UInt8?
 
     public init() {}
 
-    public var isEmpty: Bool { types == nil && since == nil && until == nil && hours == nil && days == nil }
+    public var isEmpty: Bool { self == IncidentFilter() }
+
+    /// The filter's names, as URL parameters and in `--filter`, with the form each takes.
+    public static let parameters: [(name: String, form: String)] = [
+        ("types", "Primary Types, comma separated"), ("since", "YYYY-MM-DD"), ("until", "YYYY-MM-DD, excluded"),
+        ("hours", "START-END, end excluded, e.g. 22-4"), ("days", "mon,…,sun, weekend or weekdays"),
+        ("months", "1–12 or jan…dec, comma separated, ranges like 6-8"), ("arrest", "true or false"),
+        ("domestic", "true or false"), ("district", "numbers, comma separated"), ("beat", "numbers, comma separated"),
+        ("community_area", "numbers, comma separated"), ("min_severity", "1–10"),
+    ]
+
+    /// The columns `rows` reads.
+    public var columns: Set<String> {
+        var c: Set<String> = ["time", "type", "hour", "weekday"]
+        if months != nil { c.insert("month") }
+        if arrest != nil { c.insert("arrest") }
+        if domestic != nil { c.insert("domestic") }
+        if districts != nil { c.insert("district") }
+        if beats != nil { c.insert("beat") }
+        if communityAreas != nil { c.insert("community_area") }
+        if minSeverity != nil { c.insert("severity") }
+        return c
+    }
+
+    /// A filter from `name=value` pairs (URL parameters, or `--filter 'types=ROBBERY&hours=22-4'`).
+    /// Empty values are ignored; an unknown name or a malformed value names the parameter and its form.
+    public init(pairs: [(String, String)]) throws {
+        for (rawName, rawValue) in pairs {
+            let name = rawName.trimmingCharacters(in: .whitespaces).lowercased()
+            let value = rawValue.trimmingCharacters(in: .whitespaces)
+            guard !value.isEmpty else { continue }
+            switch name {
+            case "types":
+                types = Self.parseTypes(value)
+            case "since": since = try Self.parseDate(value, "since")
+            case "until": until = try Self.parseDate(value, "until")
+            case "hours": try setHours(value)
+            case "days": days = try Self.parseDays(value)
+            case "months": months = try Self.parseMonths(value)
+            case "arrest": arrest = try Self.parseBool(value, name)
+            case "domestic": domestic = try Self.parseBool(value, name)
+            case "district": districts = try Self.parseNumbers(value, name)
+            case "beat": beats = try Self.parseNumbers(value, name)
+            case "community_area": communityAreas = try Self.parseNumbers(value, name)
+            case "min_severity":
+                guard let v = UInt8(value), (1...10).contains(v) else {
+                    throw Invalid(parameter: name, message: "'\(value)' is not a severity 1–10")
+                }
+                minSeverity = v
+            default:
+                throw Invalid(
+                    parameter: name,
+                    message: "is not a filter (use \(Self.parameters.map(\.name).joined(separator: ", ")))")
+            }
+        }
+        if let since, let until, since >= until {
+            throw Invalid(parameter: "until", message: "must be after since")
+        }
+    }
+
+    /// `--filter` text: `name=value` pairs separated by `&` or `;`.
+    public init(text: String) throws {
+        let pairs = try text.split(whereSeparator: { $0 == "&" || $0 == ";" }).map { part -> (String, String) in
+            guard let eq = part.firstIndex(of: "=") else {
+                throw Invalid(parameter: String(part), message: "is not name=value (e.g. types=ROBBERY&hours=22-4)")
+            }
+            return (String(part[..<eq]), String(part[part.index(after: eq)...]))
+        }
+        try self.init(pairs: pairs)
+    }
+
+    /// One text per filter, the same for equal filters: cache keys, ETags and links.
+    public var normalized: String {
+        func list<T: Comparable & CustomStringConvertible>(_ s: Set<T>?) -> String? {
+            s.map { $0.sorted().map(\.description).joined(separator: ",") }
+        }
+        var parts: [String] = []
+        func add(_ name: String, _ v: String?) { if let v { parts.append(name + "=" + v) } }
+        add("types", list(types))
+        add("since", since.map { String(CivilDate.iso($0).prefix(10)) })
+        add("until", until.map { String(CivilDate.iso($0).prefix(10)) })
+        add("hours", list(hours))
+        add("shift_start", shiftStart.map(String.init))
+        add("days", list(days))
+        add("months", list(months))
+        add("arrest", arrest.map(String.init))
+        add("domestic", domestic.map(String.init))
+        add("district", list(districts))
+        add("beat", list(beats))
+        add("community_area", list(communityAreas))
+        add("min_severity", minSeverity.map(String.init))
+        return parts.joined(separator: "&")
+    }
+
+    static let monthNames = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+
+    public static func parseMonths(_ s: String) throws -> Set<UInt8> {
+        func month(_ t: Substring) -> UInt8? {
+            let w = t.trimmingCharacters(in: .whitespaces).lowercased()
+            if let n = UInt8(w), (1...12).contains(n) { return n }
+            if w.count >= 3, let i = monthNames.firstIndex(where: { w.hasPrefix($0) }) { return UInt8(i + 1) }
+            return nil
+        }
+        var out: Set<UInt8> = []
+        for part in s.split(separator: ",") {
+            let ends = part.split(separator: "-")
+            guard (1...2).contains(ends.count), let a = month(ends[0]), let b = month(ends[ends.count - 1]) else {
+                throw Invalid(
+                    parameter: "months", message: "'\(part)' is not a month 1–12 or jan…dec (ranges like 6-8)")
+            }
+            var m = a
+            while true {
+                out.insert(m)
+                if m == b { break }
+                m = m % 12 + 1
+            }
+        }
+        guard !out.isEmpty else { throw Invalid(parameter: "months", message: "no month given") }
+        return out
+    }
+
+    static func parseBool(_ s: String, _ parameter: String) throws -> Bool {
+        switch s.lowercased() {
+        case "true", "1", "yes", "y": return true
+        case "false", "0", "no", "n": return false
+        default: throw Invalid(parameter: parameter, message: "'\(s)' is not true or false")
+        }
+    }
+
+    static func parseNumbers(_ s: String, _ parameter: String) throws -> Set<Int32> {
+        let parts = s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = parts.compactMap { Int32($0) }
+        guard !values.isEmpty, values.count == parts.count else {
+            throw Invalid(parameter: parameter, message: "'\(s)' is not a list of numbers (e.g. 11,12)")
+        }
+        return Set(values)
+    }
 
     /// Errors name the parameter and the form it takes.
     public struct Invalid: Error, CustomStringConvertible, Sendable {
@@ -105,6 +250,13 @@ public struct IncidentFilter: Sendable, Equatable {
         }
         return (0..<t.count).map { i in
             if let typeOK, !typeOK[Int(t.type[i])] { return false }
+            if let months, !months.contains(t.month[i]) { return false }
+            if let arrest, (t.arrest[i] == 1) != arrest { return false }
+            if let domestic, (t.domestic[i] == 1) != domestic { return false }
+            if let districts, !districts.contains(t.district[i]) { return false }
+            if let beats, !beats.contains(t.beat[i]) { return false }
+            if let communityAreas, !communityAreas.contains(t.communityArea[i]) { return false }
+            if let minSeverity, t.severity[i] < minSeverity { return false }
             if let since, t.time[i] < since { return false }
             if let until, t.time[i] >= until { return false }
             if let hours, !hours.contains(t.hour[i]) { return false }

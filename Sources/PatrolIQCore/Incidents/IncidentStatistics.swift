@@ -153,3 +153,30 @@ extension String {
         return String(s.dropLast()) + "." + String(s.last!)
     }
 }
+
+extension IncidentStatistics {
+    /// The columns the statistics read.
+    public static let columns: Set<String> = [
+        "time", "type", "arrest", "domestic", "hour", "weekday", "month", "district", "severity",
+    ]
+
+    /// Statistics of the incidents of `t` that pass `filter` (all when it is empty).
+    public init(_ t: IncidentTable, dictionaries d: IncidentDictionaries, filter: IncidentFilter) throws {
+        if filter.isEmpty {
+            self.init(t, dictionaries: d)
+            return
+        }
+        let keep = try filter.rows(t, typeNames: d.type)
+        self.init(t.select(keep.indices.filter { keep[$0] }), dictionaries: d)
+    }
+
+    /// Statistics of a workspace's incidents that pass `filter`.
+    public static func filtered(_ w: Workspace, _ filter: IncidentFilter) throws -> IncidentStatistics {
+        let t = try w.incidents(columns: columns.union(filter.columns))
+        do {
+            return try IncidentStatistics(t, dictionaries: try w.dictionaries(), filter: filter)
+        } catch let e as IncidentFilter.Invalid {
+            throw InputError(file: w.path, field: e.parameter, e.message)
+        }
+    }
+}

@@ -24,6 +24,8 @@ public struct StringColumn: Sendable, Equatable {
     /// Rows `indices`, in that order.
     public func select(_ indices: [Int]) -> StringColumn {
         var out = StringColumn()
+        // A column not loaded stays empty.
+        guard count > 0 else { return out }
         out.bytes.reserveCapacity(bytes.count * indices.count / max(count, 1))
         out.offsets.reserveCapacity(indices.count + 1)
         bytes.withUnsafeBufferPointer { b in
@@ -137,10 +139,10 @@ public struct IncidentTable: Sendable, Equatable {
     /// Projected points, for clustering and density.
     public var points: [SIMD2<Double>] { (0..<count).map { SIMD2(x[$0], y[$0]) } }
 
-    /// Rows `indices`, in that order.
+    /// Rows `indices`, in that order; columns that were not loaded stay empty.
     public func select(_ indices: [Int]) -> IncidentTable {
         var t = IncidentTable()
-        func pick<T>(_ a: [T]) -> [T] { indices.map { a[$0] } }
+        func pick<T>(_ a: [T]) -> [T] { a.isEmpty ? [] : indices.map { a[$0] } }
         t.id = id.select(indices)
         t.caseNumber = caseNumber.select(indices)
         t.time = pick(time)
