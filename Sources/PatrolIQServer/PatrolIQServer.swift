@@ -74,6 +74,17 @@ public enum PatrolIQServer {
                             retina: tiles.store(l.name + "@2x") != nil)
                     }))
         }
+        // Any filter, on demand (before the stored layers' routes: `live` is reserved).
+        let live = LiveService(path: config.workspace, emptyTile: config.emptyTile)
+        router.get("tiles/live.json") { request, _ -> Response in
+            try live.tileJSON(request, base: publicURL.base(for: request))
+        }
+        router.get("tiles/live/:z/:x/:y") { request, context -> Response in
+            try live.tile(
+                request, z: context.parameters.get("z") ?? "", x: context.parameters.get("x") ?? "",
+                y: context.parameters.get("y") ?? "")
+        }
+        router.get("api/incidents") { request, _ -> Response in try live.incidents(request) }
         router.get("tiles/:layer") { request, context -> Response in
             let name = context.parameters.get("layer") ?? ""
             guard name.hasSuffix(".json") else {
@@ -116,7 +127,10 @@ public enum PatrolIQServer {
 
         // Dashboard API.
         router.get("api/stats") { request, context in
-            try document({ try data.stats() }, "no workspace", request: request, context: context)
+            // With a filter: computed now from the incidents in memory; without: the stored document.
+            let filtered = request.uri.queryParameters.contains { $0.key != "access_token" && !$0.value.isEmpty }
+            if filtered { return try live.stats(request) }
+            return try document({ try data.stats() }, "no workspace", request: request, context: context)
         }
         router.get("api/runs") { request, context in
             try document({ try data.runs() }, "no workspace", request: request, context: context)

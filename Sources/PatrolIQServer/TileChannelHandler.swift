@@ -140,7 +140,8 @@ final class TileChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var path = request.uri
         if let q = path.utf8.firstIndex(of: UInt8(ascii: "?")) { path = String(path[..<q]) }
         // Only /tiles/{layer}/{z}/{x}/{y}.png: TileJSON (/tiles/{layer}.json) and the catalogue are routes.
-        guard !path.utf8.contains(UInt8(ascii: "%")), !PathGuard.isSuspicious(path), let address = TileAddress(path)
+        guard !path.utf8.contains(UInt8(ascii: "%")), !PathGuard.isSuspicious(path), let address = TileAddress(path),
+            address.layer != LiveService.layer
         else { return nil }
         // Without valid credentials the router answers (401 with its challenge).
         if let access = tiles.access,

@@ -140,6 +140,7 @@ struct FastTileResponder<Next: HTTPResponder>: HTTPResponder where Next.Context 
     func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
         let path = request.uri.path
         guard request.method == .get || request.method == .head, path.hasPrefix("/tiles/"),
+            !path.hasPrefix("/tiles/\(LiveService.layer)/"),
             path.utf8.lazy.filter({ $0 == UInt8(ascii: "/") }).count == 5, !PathGuard.isSuspicious(path),
             tiles.access.map({
                 $0.authorize(

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Which incidents an analysis counts: one syntax for every command (and, later, every URL).
 ///
 /// `types` (Primary Types, case-insensitive), `since` / `until` (YYYY-MM-DD, until exclusive),
@@ -121,6 +123,42 @@ public struct IncidentFilter: Sendable, Equatable {
         add("community_area", list(communityAreas))
         add("min_severity", minSeverity.map(String.init))
         return parts.joined(separator: "&")
+    }
+
+    /// URL query text of the filter, in the names and forms `init(pairs:)` reads.
+    public var query: String {
+        func list<T: Comparable & CustomStringConvertible>(_ s: Set<T>?) -> String? {
+            s.map { $0.sorted().map(\.description).joined(separator: ",") }
+        }
+        var parts: [(String, String?)] = [("types", types.map { $0.sorted().joined(separator: ",") })]
+        parts.append(("since", since.map { String(CivilDate.iso($0).prefix(10)) }))
+        parts.append(("until", until.map { String(CivilDate.iso($0).prefix(10)) }))
+        parts.append(("hours", hoursText))
+        parts.append(("days", days.map { $0.sorted().map { Self.dayNames[Int($0)] }.joined(separator: ",") }))
+        parts.append(("months", list(months)))
+        parts.append(("arrest", arrest.map(String.init)))
+        parts.append(("domestic", domestic.map(String.init)))
+        parts.append(("district", list(districts)))
+        parts.append(("beat", list(beats)))
+        parts.append(("community_area", list(communityAreas)))
+        parts.append(("min_severity", minSeverity.map(String.init)))
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "&=+?")
+        return parts.compactMap { k, v in
+            v.map { k + "=" + ($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0) }
+        }.joined(separator: "&")
+    }
+
+    /// `hours` back as `START-END` (the window's first hour to one past its last).
+    var hoursText: String? {
+        guard let hours, !hours.isEmpty else { return nil }
+        // The start is the hour whose predecessor is not in the window.
+        guard let a = (0..<24).map(UInt8.init).first(where: { hours.contains($0) && !hours.contains(($0 + 23) % 24) })
+        else { return nil }
+        var b = a
+        while hours.contains(b % 24) && b < a + 24 { b += 1 }
+        let end = b % 24 == 0 ? 24 : Int(b % 24)
+        return "\(a)-\(end)"
     }
 
     static let monthNames = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]

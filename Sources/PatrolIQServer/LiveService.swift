@@ -1,0 +1,288 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import NIOConcurrencyHelpers
+import NIOCore
+import PatrolIQCore
+
+/// Any filter, live: `/tiles/live/{z}/{x}/{y}.png?FILTERS`, `/tiles/live.json?FILTERS`,
+/// `/api/stats?FILTERS` and `/api/incidents?bbox=…&FILTERS`, computed from the workspace's incidents
+/// held in memory in tile order (`LiveIndex`), reloaded when the workspace file changes.
+///
+/// Bounded caches: the last 32 filters (mask, cap, extent) and 64 MiB of rendered tiles, dropped
+/// oldest first.
+final class LiveService: Sendable {
+    /// The reserved layer name of on-demand tiles.
+    static let layer = "live"
+    static let minZoom = 8
+    static let maxZoom = 18
+    static let filterCacheSize = 32
+    static let tileCacheBytes = 64 << 20
+    /// Street-level answers: at most this many incidents per page.
+    static let pageLimit = 500
+
+    let path: String
+    let emptyTile: ServerConfiguration.EmptyTileMode
+    /// The shared transparent tile, for a tile of a filter that holds no colour.
+    private let empty: ByteBuffer
+
+    private struct Loaded: @unchecked Sendable {
+        let stamp: FileStamp
+        let tiles: LiveTiles
+        let info: WorkspaceInfo
+        let quality: QualityReport?
+    }
+
+    private struct Caches {
+        var filters: [String: LiveTiles.Prepared] = [:]
+        var filterOrder: [String] = []
+        var tiles: [String: [UInt8]] = [:]
+        var tileOrder: [String] = []
+        var tileBytes = 0
+    }
+
+    private let loaded = NIOLockedValueBox<Loaded?>(nil)
+    private let caches = NIOLockedValueBox(Caches())
+
+    init(path: String, emptyTile: ServerConfiguration.EmptyTileMode) {
+        self.path = path
+        self.emptyTile = emptyTile
+        empty = TileService.emptyPNG(256, maxAge: 0).data
+    }
+
+    /// The in-memory index of the current workspace version (loaded once per version).
+    private func current() throws -> Loaded {
+        guard let stamp = FileStamp(path) else { throw APIError.notFound("no workspace") }
+        return try loaded.withLockedValue { l in
+            if let l, l.stamp == stamp { return l }
+            let w = try Workspace(path: path)
+            let info = try w.info()
+            let t = try w.incidents(columns: [
+                "id", "time", "block", "type", "description", "location_description", "arrest", "domestic", "beat",
+                "district", "community_area", "latitude", "longitude", "hour", "weekday", "month", "severity",
+            ])
+            let index = LiveIndex(table: t, dictionaries: try w.dictionaries(), centerLat: info.projection.originLat)
+            let fresh = Loaded(stamp: stamp, tiles: LiveTiles(index: index), info: info, quality: try w.qualityReport())
+            l = fresh
+            caches.withLockedValue { $0 = Caches() }
+            return fresh
+        }
+    }
+
+    /// The filter of a request's query (`run`, `access_token` and the listed extra names are not filters).
+    static func filter(_ request: Request, except extra: Set<String> = []) throws -> IncidentFilter {
+        let skip = extra.union(["access_token"])
+        let pairs = request.uri.queryParameters.map { (String($0.key), String($0.value)) }.filter {
+            !skip.contains($0.0)
+        }
+        do {
+            return try IncidentFilter(pairs: pairs)
+        } catch let e as IncidentFilter.Invalid {
+            throw APIError.badRequest(e.description)
+        }
+    }
+
+    private func prepared(_ f: IncidentFilter, _ l: Loaded) throws -> LiveTiles.Prepared {
+        let key = f.normalized
+        if let hit = caches.withLockedValue({ $0.filters[key] }) { return hit }
+        let p: LiveTiles.Prepared
+        do {
+            p = try l.tiles.prepare(f)
+        } catch let e as IncidentFilter.Invalid {
+            throw APIError.badRequest(e.description)
+        }
+        caches.withLockedValue { c in
+            c.filters[key] = p
+            c.filterOrder.append(key)
+            while c.filterOrder.count > Self.filterCacheSize { c.filters[c.filterOrder.removeFirst()] = nil }
+        }
+        return p
+    }
+
+    /// A strong validator: the data version, the filter and the tile.
+    private static func etag(_ l: Loaded, _ f: IncidentFilter, _ tile: String) -> String {
+        "\"live-" + ContentDigest.of(Array((l.info.fingerprint + "|" + f.normalized + "|" + tile).utf8)) + "\""
+    }
+
+    func tile(_ request: Request, z zText: String, x xText: String, y yText: String) throws -> Response {
+        guard yText.hasSuffix(".png"), let z = Int(zText), let x = Int(xText), let y = Int(yText.dropLast(4)) else {
+            throw APIError.badRequest("live tiles are /tiles/live/{z}/{x}/{y}.png with integer z, x, y")
+        }
+        guard (Self.minZoom...Self.maxZoom).contains(z), x >= 0, y >= 0, x < 1 << z, y < 1 << z else {
+            throw APIError.notFound("live tiles exist at zoom \(Self.minZoom)–\(Self.maxZoom), x and y below 2^zoom")
+        }
+        let f = try Self.filter(request)
+        let l = try current()
+        let tag = Self.etag(l, f, "\(z)/\(x)/\(y)")
+        var headers: HTTPFields = [.contentType: "image/png", .cacheControl: "no-cache", .eTag: tag]
+        if let inm = request.headers[.ifNoneMatch], PatrolIQServer.matches(inm, tag) {
+            headers[.contentType] = nil
+            return Response(status: .notModified, headers: headers)
+        }
+        let key = tag
+        var png = caches.withLockedValue { $0.tiles[key] }
+        if png == nil {
+            let p = try prepared(f, l)
+            let drawn = try l.tiles.png(z: z, x: x, y: y, prepared: p) ?? []
+            caches.withLockedValue { c in
+                guard c.tiles[key] == nil else { return }
+                c.tiles[key] = drawn
+                c.tileOrder.append(key)
+                c.tileBytes += drawn.count + key.utf8.count
+                while c.tileBytes > Self.tileCacheBytes, !c.tileOrder.isEmpty {
+                    let old = c.tileOrder.removeFirst()
+                    c.tileBytes -= (c.tiles[old]?.count ?? 0) + old.utf8.count
+                    c.tiles[old] = nil
+                }
+            }
+            png = drawn
+        }
+        guard let png, !png.isEmpty else {
+            if emptyTile == .noContent { return Response(status: .noContent, headers: headers) }
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: empty))
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: png)))
+    }
+
+    /// TileJSON of a filter: its tile URL keeps the filter, its legend is the filter's cap.
+    func tileJSON(_ request: Request, base: String) throws -> Response {
+        let f = try Self.filter(request)
+        let l = try current()
+        let p = try prepared(f, l)
+        let query = f.isEmpty ? "" : "?" + f.query
+        let legend = l.tiles.legend(p, layer: "live", minZoom: Self.minZoom, maxZoom: Self.maxZoom)
+        let b = p.bounds ?? l.info.extent
+        let doc = LiveTileJSON(
+            name: "PatrolIQ live" + (f.isEmpty ? "" : " (\(f.normalized))"),
+            description: "Kernel density of \(p.count) incidents" + (f.isEmpty ? "" : " matching \(f.normalized)"),
+            attribution: TileOptions().attribution, tiles: ["\(base)/tiles/live/{z}/{x}/{y}.png\(query)"],
+            minzoom: Self.minZoom, maxzoom: Self.maxZoom, bounds: [b.minLon, b.minLat, b.maxLon, b.maxLat],
+            center: [(b.minLon + b.maxLon) / 2, (b.minLat + b.maxLat) / 2, 12], patroliq: legend,
+            filter: f.normalized, incidents: p.count)
+        return try PatrolIQServer.json(doc)
+    }
+
+    /// `/api/stats?FILTERS`: the statistics of the filtered incidents.
+    func stats(_ request: Request) throws -> Response {
+        let f = try Self.filter(request)
+        let l = try current()
+        let t = l.tiles.index.table
+        do {
+            let s = try IncidentStatistics(t, dictionaries: l.tiles.index.dictionaries, filter: f)
+            return try PatrolIQServer.json(FilteredStats(statistics: s, filter: f.normalized, info: l.info))
+        } catch let e as IncidentFilter.Invalid {
+            throw APIError.badRequest(e.description)
+        }
+    }
+
+    /// `/api/incidents?bbox=…&FILTERS[&limit=&offset=]`: the incidents themselves, newest first.
+    func incidents(_ request: Request) throws -> Response {
+        let q = request.uri.queryParameters
+        guard let boxText = q.get("bbox") else {
+            throw APIError.badRequest("bbox is required: minLon,minLat,maxLon,maxLat")
+        }
+        guard let box = GeoBounds(parsing: boxText) else {
+            throw APIError.badRequest("bbox must be minLon,minLat,maxLon,maxLat (four numbers)")
+        }
+        let limit =
+            try q.get("limit").map { s -> Int in
+                guard let v = Int(s), (1...Self.pageLimit).contains(v) else {
+                    throw APIError.badRequest("limit must be within 1–\(Self.pageLimit)")
+                }
+                return v
+            } ?? Self.pageLimit
+        let offset =
+            try q.get("offset").map { s -> Int in
+                guard let v = Int(s), v >= 0 else { throw APIError.badRequest("offset must be a whole number ≥ 0") }
+                return v
+            } ?? 0
+        let f = try Self.filter(request, except: ["bbox", "limit", "offset"])
+        let l = try current()
+        let p = try prepared(f, l)
+        let index = l.tiles.index
+        let rows = index.rows(in: box, mask: p.mask)
+        let page = rows.dropFirst(offset).prefix(limit)
+        let t = index.table
+        let d = index.dictionaries
+        func name(_ list: [String], _ code: Int32) -> String {
+            code >= 0 && Int(code) < list.count ? list[Int(code)] : ""
+        }
+        let items = page.map { i in
+            StreetIncident(
+                id: t.id.count > i ? t.id[i] : "", time: CivilDate.iso(t.time[i]), type: name(d.type, t.type[i]),
+                description: name(d.description, t.description[i]), block: name(d.block, t.block[i]),
+                location: name(d.locationDescription, t.locationDescription[i]),
+                arrest: t.arrest[i] < 0 ? nil : t.arrest[i] == 1,
+                domestic: t.domestic[i] < 0 ? nil : t.domestic[i] == 1,
+                lat: t.latitude[i], lon: t.longitude[i])
+        }
+        return try PatrolIQServer.json(
+            StreetPage(
+                total: rows.count, offset: offset, returned: items.count, notShown: rows.count - offset - items.count,
+                filter: f.normalized, incidents: items))
+    }
+}
+
+/// TileJSON 3.0.0 of a live filter.
+struct LiveTileJSON: Encodable {
+    let tilejson = "3.0.0"
+    let name: String
+    let description: String
+    let version = "1.0.0"
+    let attribution: String
+    let scheme = "xyz"
+    let tiles: [String]
+    let minzoom: Int
+    let maxzoom: Int
+    let bounds: [Double]
+    let center: [Double]
+    let patroliq: TileLegend
+    let filter: String
+    let incidents: Int
+}
+
+/// `/api/stats?FILTERS`.
+struct FilteredStats: Encodable {
+    let statistics: IncidentStatistics
+    let filter: String
+    let info: WorkspaceInfo
+
+    enum CodingKeys: String, CodingKey { case filter, info }
+
+    func encode(to encoder: any Encoder) throws {
+        try statistics.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(filter, forKey: .filter)
+        try c.encode(info, forKey: .info)
+    }
+}
+
+/// One incident at street level.
+struct StreetIncident: Encodable {
+    let id: String
+    let time: String
+    let type: String
+    let description: String
+    let block: String
+    let location: String
+    let arrest: Bool?
+    let domestic: Bool?
+    let lat: Double
+    let lon: Double
+}
+
+/// `/api/incidents`: one page, newest first, and how many are not shown.
+struct StreetPage: Encodable {
+    let total: Int
+    let offset: Int
+    let returned: Int
+    let notShown: Int
+    let filter: String
+    let incidents: [StreetIncident]
+
+    enum CodingKeys: String, CodingKey {
+        case total, offset, returned, filter, incidents
+        case notShown = "not_shown"
+    }
+}
