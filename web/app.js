@@ -32,6 +32,84 @@ async function getJSON(url) {
 async function tryJSON(url) { try { return await getJSON(url); } catch (e) { return null; } }
 // Leaflet's attribution control takes HTML; data-derived text is escaped before it gets there.
 const escapeHTML = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+// ---------------------------------------------------------------- Filter (shared by Map, Temporal, Statistics)
+// The filter lives in the URL (?types=…&hours=22-4&days=fri,sat…), so a link reproduces the view.
+const FILTER_PARAMS = ['types', 'hours', 'days', 'since', 'until', 'arrest', 'domestic'];
+function currentFilter() {
+  const params = new URLSearchParams(location.search), q = new URLSearchParams();
+  for (const k of FILTER_PARAMS) if (params.get(k)) q.set(k, params.get(k));
+  return q;
+}
+const filtered = () => currentFilter().toString() !== '';
+const statsURL = () => '/api/stats' + (filtered() ? '?' + currentFilter().toString() : '');
+
+async function initFilterBar() {
+  const bar = document.getElementById('filter-bar');
+  const stats = await tryJSON('/api/stats');
+  const types = document.getElementById('f-types');
+  types.replaceChildren(...(stats ? stats.types : []).map((t) => el('option', { value: t.type, text: `${t.type} (${num(t.count)})` })));
+  const from = document.getElementById('f-from'), to = document.getElementById('f-to');
+  from.replaceChildren(el('option', { value: '', text: 'any' }), ...[...Array(24).keys()].map((h) => el('option', { value: String(h), text: `${h}:00` })));
+  to.replaceChildren(el('option', { value: '', text: 'any' }), ...[...Array(24).keys()].map((h) => el('option', { value: String(h + 1), text: `${(h + 1) % 24}:00` })));
+  const chips = bar.querySelector('.chips');
+  chips.replaceChildren(...['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d, i) =>
+    el('label', {}, el('input', { type: 'checkbox', value: d, 'aria-label': WEEKDAYS[i] }), el('span', { text: WEEKDAYS[i] }))));
+  const f = currentFilter();
+  const chosen = new Set((f.get('types') || '').split(',').filter(Boolean));
+  for (const o of types.options) o.selected = chosen.has(o.value);
+  const [a, b] = (f.get('hours') || '-').split('-');
+  from.value = a; to.value = b === '0' ? '24' : b;
+  const days = new Set((f.get('days') || '').split(','));
+  for (const c of chips.querySelectorAll('input')) c.checked = days.has(c.value);
+  document.getElementById('f-since').value = f.get('since') || '';
+  document.getElementById('f-until').value = f.get('until') || '';
+  document.getElementById('f-arrest').value = f.get('arrest') || '';
+  document.getElementById('f-domestic').value = f.get('domestic') || '';
+  bar.addEventListener('submit', (e) => { e.preventDefault(); applyFilter(readFilterBar()).catch((err) => noteError(err.message)); });
+  document.getElementById('f-clear').addEventListener('click', () => { bar.reset(); for (const o of types.options) o.selected = false; applyFilter(new URLSearchParams()).catch((err) => noteError(err.message)); });
+  await showFilterCount();
+}
+
+function readFilterBar() {
+  const q = new URLSearchParams();
+  const types = [...document.getElementById('f-types').selectedOptions].map((o) => o.value);
+  if (types.length) q.set('types', types.join(','));
+  const a = document.getElementById('f-from').value, b = document.getElementById('f-to').value;
+  if (a !== '' && b !== '' && Number(a) !== Number(b) % 24) q.set('hours', `${a}-${b}`);
+  const days = [...document.querySelectorAll('#filter-bar .chips input:checked')].map((c) => c.value);
+  if (days.length && days.length < 7) q.set('days', days.join(','));
+  for (const [id, k] of [['f-since', 'since'], ['f-until', 'until'], ['f-arrest', 'arrest'], ['f-domestic', 'domestic']]) {
+    const v = document.getElementById(id).value;
+    if (v) q.set(k, v);
+  }
+  return q;
+}
+
+// A new filter: into the URL, then every view redraws from it (the map's heat layer, the charts, the tables).
+async function applyFilter(q) {
+  const params = new URLSearchParams(location.search);
+  for (const k of FILTER_PARAMS) params.delete(k);
+  for (const [k, v] of q) params.set(k, v);
+  history.replaceState(null, '', '?' + params.toString() + location.hash);
+  state.loaded.temporal = false;
+  state.loaded.stats = false;
+  await showFilterCount();
+  if (state.refreshHeat) await state.refreshHeat();
+  if (state.refreshStreet) state.refreshStreet();
+  const view = document.body.dataset.view;
+  if (view === 'temporal' || view === 'stats') await show(view);
+}
+
+async function showFilterCount() {
+  const out = document.getElementById('f-count');
+  if (!filtered()) { out.textContent = ''; delete document.body.dataset.filterTotal; return; }
+  const r = await fetch(statsURL());
+  const body = await r.json();
+  if (!r.ok) { out.textContent = body.error ? body.error.message : 'HTTP ' + r.status; document.body.dataset.filterTotal = '0'; return; }
+  out.textContent = `${num(body.total)} incidents match`;
+  document.body.dataset.filterTotal = String(body.total);
+}
+
 const pct = (v) => (v * 100).toFixed(1) + ' %';
 const num = (v) => Number(v).toLocaleString('en-US');
 
@@ -96,10 +174,14 @@ async function loadMap() {
   let heatLayer = null, tilesLoaded = 0;
   const box = document.getElementById('heat-layers');
   async function showLayer(name) {
-    const tj = await getJSON('/tiles/' + name + '.json');
+    // With a filter the heat layer is computed live for it; without, the chosen precomputed layer.
+    const live = filtered();
+    const tj = await getJSON(live ? '/tiles/live.json?' + currentFilter().toString() : '/tiles/' + name + '.json');
     const entry = catalogue.layers.find((l) => l.name === name);
     if (heatLayer) map.removeLayer(heatLayer);
-    const url = '/tiles/' + name + '/{z}/{x}/{y}' + (entry && entry.retina ? '{r}' : '') + '.png';
+    const url = live ? '/tiles/live/{z}/{x}/{y}.png?' + currentFilter().toString()
+      : '/tiles/' + name + '/{z}/{x}/{y}' + (entry && entry.retina ? '{r}' : '') + '.png';
+    document.body.dataset.heat = live ? 'live' : name;
     heatLayer = L.tileLayer(url, {
       minZoom: 3, maxNativeZoom: tj.maxzoom, maxZoom: 19, minNativeZoom: tj.minzoom, opacity: Number(opacity.value),
       bounds: tj.bounds ? [[tj.bounds[1], tj.bounds[0]], [tj.bounds[3], tj.bounds[2]]] : undefined,
@@ -125,8 +207,34 @@ async function loadMap() {
     if (heatLayer) heatLayer.setOpacity(Number(opacity.value));
   });
   let firstTiles = null;
-  if (catalogue.layers.length) firstTiles = showLayer(catalogue.layers[0].name);
+  const chosenLayer = () => (box.querySelector('input[name=heat]:checked') || {}).value || (catalogue.layers[0] || {}).name;
+  state.refreshHeat = () => showLayer(chosenLayer());
+  if (catalogue.layers.length || filtered()) firstTiles = showLayer(chosenLayer());
   else box.textContent = 'No tile layers: run "patroliq tiles".';
+  // Street level: from zoom 15 the incidents themselves, newest first, over the heat layer.
+  const street = L.layerGroup().addTo(map);
+  const streetNote = el('p', { class: 'note', id: 'street-note' });
+  box.append(streetNote);
+  let streetSeq = 0;
+  state.refreshStreet = async () => {
+    const seq = ++streetSeq;
+    if (map.getZoom() < 15) { street.clearLayers(); streetNote.textContent = 'Zoom to 15 or closer to see the incidents themselves.'; return; }
+    const b = map.getBounds();
+    const q = currentFilter();
+    q.set('bbox', [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(6)).join(','));
+    q.set('limit', '500');
+    const page = await tryJSON('/api/incidents?' + q.toString());
+    if (seq !== streetSeq || !page) return;
+    street.clearLayers();
+    for (const i of page.incidents) {
+      L.circleMarker([i.lat, i.lon], { radius: 5, color: '#fff', weight: 1, fillColor: '#1d232b', fillOpacity: 0.9 })
+        .bindPopup(incidentPopup(i)).addTo(street);
+    }
+    document.body.dataset.street = String(page.returned);
+    streetNote.textContent = `${num(page.returned)} incidents shown` + (page.not_shown > 0 ? `, ${num(page.not_shown)} more not shown (zoom in)` : '');
+  };
+  map.on('moveend', () => state.refreshStreet().catch((e) => noteError(e.message)));
+  state.refreshStreet();
 
   // GeoJSON overlays with statistics in popups.
   const overlayDefs = [
@@ -192,6 +300,20 @@ function giStyle(c) {
   return colour ? { stroke: false, fillColor: colour, fillOpacity: 0.6 } : { stroke: false, fillOpacity: 0 };
 }
 
+function incidentPopup(i) {
+  const rows = [];
+  const add = (k, v) => rows.push(el('tr', {}, el('td', { text: k }), el('td', {}, el('b', { text: String(v) }))));
+  add('Type', i.type);
+  add('Description', i.description);
+  add('When', i.time.replace('T', ' '));
+  add('Block', i.block);
+  if (i.location) add('Place', i.location);
+  add('Arrest', i.arrest === null ? 'unknown' : i.arrest ? 'yes' : 'no');
+  add('Domestic', i.domestic === null ? 'unknown' : i.domestic ? 'yes' : 'no');
+  add('Case', i.id);
+  return el('div', { class: 'popup' }, el('table', {}, ...rows));
+}
+
 function algoColour(a) { return { kmeans: '#3b528b', ward: '#832681', dbscan: '#21918c' }[a] || '#444'; }
 
 // Popup content is built as DOM nodes: every value (types come straight from the ingested CSV)
@@ -234,7 +356,7 @@ function showLegend(tj) {
 
 // ---------------------------------------------------------------- Temporal
 async function loadTemporal() {
-  const stats = await getJSON('/api/stats');
+  const stats = await getJSON(statsURL());
   const m = stats.hour_weekday;
   const max = Math.max(...m.flat(), 1);
   const head = el('tr', {}, el('th', { text: '' }), ...Array.from({ length: 24 }, (_, h) => el('th', { scope: 'col', text: String(h) })));
@@ -270,7 +392,8 @@ async function loadTemporal() {
 
 // ---------------------------------------------------------------- Statistics
 async function loadStats() {
-  const s = await getJSON('/api/stats');
+  const s = await getJSON(statsURL());
+  document.body.dataset.statsTotal = String(s.total);
   const kpi = (label, value) => el('div', { class: 'kpi' }, el('b', { text: value }), label);
   document.getElementById('totals').replaceChildren(
     kpi('incidents', num(s.total)), kpi('first', s.first.slice(0, 10)), kpi('last', s.last.slice(0, 10)),
@@ -392,6 +515,7 @@ function drawDendrogram(ward) {
 
 // ---------------------------------------------------------------- Patrol plan
 const METHOD_TITLES = { naive: "last week's counts", kde: 'KDE (tiles)', prospective_kde: 'prospective KDE', gi_star: 'Gi* hot cells', kmeans: 'K-Means areas', dbscan: 'DBSCAN zones' };
+// In the page URL the plan's settings carry a plan_ prefix, apart from the shared filter's.
 const PLAN_PARAMS = ['day', 'hours', 'types', 'cells', 'method'];
 
 async function loadPlan() {
@@ -414,13 +538,13 @@ async function loadPlan() {
   const methodBox = document.getElementById('plan-method');
   for (const [k, v] of Object.entries(METHOD_TITLES)) methodBox.append(el('option', { value: k, text: v }));
   // Start from the URL (a link reproduces a plan), else Friday night.
-  document.getElementById('plan-day').value = params.get('day') ?? 'fri';
-  const [h0, h1] = (params.get('hours') ?? '22-6').split('-');
+  document.getElementById('plan-day').value = params.get('plan_day') ?? 'fri';
+  const [h0, h1] = (params.get('plan_hours') ?? '22-6').split('-');
   from.value = String(Number(h0)); to.value = String(Number(h1) === 0 ? 24 : Number(h1));
-  const chosenTypes = new Set((params.get('types') ?? '').split(',').filter(Boolean));
+  const chosenTypes = new Set((params.get('plan_types') ?? '').split(',').filter(Boolean));
   for (const o of typeBox.options) o.selected = chosenTypes.has(o.value);
-  document.getElementById('plan-cells').value = params.get('cells') ?? '20';
-  methodBox.value = params.get('method') ?? '';
+  document.getElementById('plan-cells').value = params.get('plan_cells') ?? '20';
+  methodBox.value = params.get('plan_method') ?? '';
   document.getElementById('plan-form').addEventListener('submit', (e) => { e.preventDefault(); runPlan().catch((err) => noteError(err.message)); });
   await Promise.all([runPlan(), showStoredBacktest()]);
 }
@@ -443,8 +567,8 @@ async function runPlan() {
   const q = planQuery();
   // The plan lives in the URL, so a link reproduces it.
   const keep = new URLSearchParams(location.search);
-  for (const k of PLAN_PARAMS) keep.delete(k);
-  for (const [k, v] of q) keep.set(k, v);
+  for (const k of PLAN_PARAMS) keep.delete('plan_' + k);
+  for (const [k, v] of q) keep.set('plan_' + k, v);
   history.replaceState(null, '', '?' + keep.toString() + '#plan');
   const evidence = document.getElementById('plan-evidence');
   evidence.textContent = 'Backtesting every method on this shift…';
@@ -552,6 +676,11 @@ async function show(view) {
   if (!loaders[view]) view = 'map';
   document.body.dataset.ready = 'false';
   document.body.dataset.view = view;
+  const bar = document.getElementById('filter-bar');
+  bar.hidden = !['map', 'temporal', 'stats'].includes(view);
+  document.body.classList.toggle('filtered', !bar.hidden);
+  if (!state.filterBar) state.filterBar = initFilterBar().catch((e) => noteError(e.message));
+  await state.filterBar;
   for (const tab of document.querySelectorAll('[role=tab]')) {
     const on = tab.dataset.view === view;
     tab.setAttribute('aria-selected', String(on));

@@ -36,9 +36,9 @@ trap 'kill $SERVER 2>/dev/null; rm -rf "$T"' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/health" > /dev/null && break; sleep 0.2; done
 pass=0 fail=0
 check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
-PLAN_QUERY="day=fri&hours=22-6&cells=12"
+PLAN_QUERY="day=fri&hours=22-6&cells=12"  # in the page URL each name gets a plan_ prefix
 for view in map temporal stats runs plan; do
-  url="http://127.0.0.1:$PORT/?basemap=none&feature=kmeans-0&$PLAN_QUERY#$view"
+  url="http://127.0.0.1:$PORT/?basemap=none&feature=kmeans-0&plan_${PLAN_QUERY//&/&plan_}#$view"
   dom=$(timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --window-size=1280,900 \
     --virtual-time-budget=20000 --dump-dom "$url" 2> /dev/null)
   body=$(grep -o '<body[^>]*>' <<< "$dom" | head -1)
@@ -80,5 +80,25 @@ for view in map temporal stats runs plan; do
   # No table wider than its box unless the box scrolls (the page reports it as data-overflow).
   check "$view cuts nothing off at 1280 px" '[[ "$body" == *data-overflow=\"0\"* ]]'
 done
+# A filter in the URL: the statistics, the count and the live heat layer all answer it.
+FILTER="types=THEFT&hours=22-4&days=fri,sat"
+want=$(curl -sf "http://127.0.0.1:$PORT/api/stats?$FILTER" | grep -o '"total":[0-9]*' | head -1 | cut -d: -f2)
+for view in stats map; do
+  dom=$(timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --window-size=1280,900 \
+    --virtual-time-budget=20000 --dump-dom "http://127.0.0.1:$PORT/?basemap=none&$FILTER#$view" 2> /dev/null)
+  body=$(grep -o '<body[^>]*>' <<< "$dom" | head -1)
+  echo "filter $view: $body (api total $want)"
+  check "filtered $view without JavaScript errors" '[[ "$body" == *data-errors=\"0\"* ]]'
+  check "filtered $view count equals /api/stats" '[ -n "$want" ] && [[ "$body" == *data-filter-total=\"$want\"* ]]'
+  case $view in
+    stats) check "filtered statistics equal /api/stats" '[[ "$body" == *data-stats-total=\"$want\"* ]]' ;;
+    map)
+      check "filtered map draws live tiles" '[[ "$body" == *data-heat=\"live\"* ]] && [[ "$body" =~ data-tiles=\"[1-9] ]]'
+      check "live tile URL carries the filter" 'grep -q "/tiles/live/[0-9]*/[0-9]*/[0-9]*.png?types=THEFT&amp;hours=22-4&amp;days=fri%2Csat" <<< "$dom"' ;;
+  esac
+done
+timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars \
+  --window-size=1280,900 --virtual-time-budget=20000 --screenshot="$SHOTS/map-filtered-1280.png" \
+  "http://127.0.0.1:$PORT/?basemap=none&$FILTER#map" > /dev/null 2>&1
 echo "browser: $pass passed, $fail failed"
 [ "$fail" = 0 ]
