@@ -301,6 +301,107 @@ final class Fixture: @unchecked Sendable {
         }
     }
 
+    /// Decoded PNG as palette positions of the heat ramp (255 for a colour not in it).
+    static func rampIndices(_ png: [UInt8]) throws -> [Int] {
+        let image = try PNGCodec.decode(png)
+        let ramp = try #require(ColorRamp(name: "heat"))
+        var lookup: [UInt32: Int] = [:]
+        for k in stride(from: ramp.rgba.count / 4 - 1, through: 0, by: -1) {
+            lookup[ramp.rgba[k * 4..<k * 4 + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }] = k
+        }
+        return (0..<(image.width * image.height)).map { i in
+            lookup[image.rgba[i * 4..<i * 4 + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }] ?? 255
+        }
+    }
+
+    @Test func liveTilesStatsAndStreetLevel() async throws {
+        let w = try Workspace(path: f.config.workspace)
+        let info = try w.info()
+        // The stored layer as `patroliq tiles` renders it, at the live layer's reference zoom.
+        let stored = f.dir + "/live-ref.mbtiles"
+        let t = try w.incidents(columns: ["latitude", "longitude"])
+        var o = TileOptions()
+        o.minZoom = 12
+        o.maxZoom = 12
+        _ = try TileRenderer.render(
+            layer: .all, lon: t.longitude, lat: t.latitude, centerLat: info.projection.originLat, bounds: info.extent,
+            to: stored, options: o, description: "reference")
+        let reader = try MBTilesReader(path: stored)
+        let (bz, bx, by) = f.busyTile
+        let want = try #require(try reader.tile(z: bz, x: bx, y: by))
+        var filter = IncidentFilter()
+        filter.types = ["THEFT", "BATTERY"]
+        try filter.setHours("18-6")
+        let expected = try IncidentStatistics.filtered(w, filter)
+        try await f.app().test(.router) { client in
+            // No filter: the stored tile, palette positions equal or one step apart.
+            try await client.execute(uri: "/tiles/live/\(bz)/\(bx)/\(by).png", method: .get) { r in
+                #expect(r.status == .ok && r.headers[.contentType] == "image/png")
+                let got = try Self.rampIndices(Array(buffer: r.body))
+                let ref = try Self.rampIndices(want)
+                #expect(zip(got, ref).allSatisfy { abs($0 - $1) <= 1 })
+                #expect(zip(got, ref).filter { $0 != $1 }.count * 100 < got.count)
+            }
+            // A filter: its own ETag, 304 on revalidation, and seamless neighbours.
+            let q = "?types=THEFT,BATTERY&hours=18-6"
+            var tag = ""
+            try await client.execute(uri: "/tiles/live/14/\(bx * 4 + 1)/\(by * 4 + 1).png" + q, method: .get) { r in
+                #expect(r.status == .ok)
+                tag = r.headers[.eTag] ?? ""
+            }
+            #expect(tag.hasPrefix("\"live-"))
+            try await client.execute(
+                uri: "/tiles/live/14/\(bx * 4 + 1)/\(by * 4 + 1).png" + q, method: .get, headers: [.ifNoneMatch: tag]
+            ) { #expect($0.status == .notModified) }
+            var left: [Int] = []
+            var right: [Int] = []
+            try await client.execute(uri: "/tiles/live/14/\(bx * 4 + 1)/\(by * 4 + 1).png" + q, method: .get) {
+                left = try Self.rampIndices(Array(buffer: $0.body))
+            }
+            try await client.execute(uri: "/tiles/live/14/\(bx * 4 + 2)/\(by * 4 + 1).png" + q, method: .get) {
+                right = try Self.rampIndices(Array(buffer: $0.body))
+            }
+            let jumps = (0..<256).map { abs(left[$0 * 256 + 255] - right[$0 * 256]) }
+            #expect(jumps.max() ?? 9 <= 2, "border jumps \(jumps.max() ?? -1)")
+            try await client.execute(uri: "/tiles/live.json" + q, method: .get) { r in
+                let j = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
+                let tiles = j["tiles"] as? [String] ?? []
+                #expect(tiles.first?.contains("/tiles/live/{z}/{x}/{y}.png?types=BATTERY,THEFT&hours=18-6") == true)
+                #expect((j["incidents"] as? Int ?? 0) > 100 && j["patroliq"] is [String: Any])
+            }
+            // Bad filters and addresses: 400 naming the parameter, 404 outside the zooms.
+            for (uri, status, word) in [
+                ("/tiles/live/12/1/1.png?hours=x", HTTPResponse.Status.badRequest, "hours"),
+                ("/tiles/live/12/1/1.png?types=NOPE", .badRequest, "types"),
+                ("/tiles/live/12/1/1.png?colour=red", .badRequest, "colour"),
+                ("/tiles/live/5/1/1.png", .notFound, "zoom"), ("/tiles/live/12/1/a.png", .badRequest, "integer"),
+                ("/api/stats?min_severity=11", .badRequest, "min_severity"),
+                ("/api/incidents?types=THEFT", .badRequest, "bbox"),
+                ("/api/incidents?bbox=-87.7,41.8,-87.6,41.9&limit=0", .badRequest, "limit"),
+            ] {
+                try await client.execute(uri: uri, method: .get) { r in
+                    #expect(r.status == status, "\(uri)")
+                    #expect(String(buffer: r.body).contains(word), "\(uri)")
+                }
+            }
+            // Statistics of a filter equal `patroliq stats --filter` (the same code on the stored columns).
+            try await client.execute(uri: "/api/stats" + q, method: .get) { r in
+                let j = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
+                #expect(j["total"] as? Int == expected.total && (j["by_hour"] as? [Int]) == expected.byHour)
+                #expect((j["hour_weekday"] as? [[Int]]) == expected.hourWeekday)
+            }
+            // Street level: newest first, capped, with the count not shown.
+            try await client.execute(uri: "/api/incidents?bbox=-87.9,41.6,-87.5,42.1&limit=5" + "&types=THEFT", method: .get) { r in
+                let j = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
+                let items = try #require(j["incidents"] as? [[String: Any]])
+                let times = items.compactMap { $0["time"] as? String }
+                #expect(items.count == 5 && times == times.sorted(by: >))
+                #expect(items.allSatisfy { $0["type"] as? String == "THEFT" })
+                #expect((j["total"] as? Int ?? 0) == 5 + (j["not_shown"] as? Int ?? -1))
+            }
+        }
+    }
+
     @Test func staticFilesAndTraversal() async throws {
         try await f.app().test(.router) { client in
             try await client.execute(uri: "/", method: .get) { r in
