@@ -18,10 +18,13 @@ struct Tiles: ParsableCommand {
                 Layers: all, type:THEFT, window:night|day|evening, hours:22-6, weekend, pattern:N (temporal \
                 pattern N of the latest cluster run), or 'standard' (all, the top --top-types types, night, \
                 weekend, and every temporal pattern when a run has them). Each layer is written to \
-                DIR/<layer>.mbtiles (DIR/<layer>@2x.mbtiles with --scale 2), through a temporary file.
+                DIR/<layer>.mbtiles (DIR/<layer>@2x.mbtiles with --scale 2), through a temporary file. \
+                With a filter (--filter, --types, --hours, …: the names and forms of the live URLs), the layers \
+                hold only the incidents that pass it and are written to DIR/<layer>-filtered.mbtiles unless --out.
                 """)
 
         @OptionGroup var ws: WorkspaceOptions
+        @OptionGroup var filterOptions: FilterOptions
         @Option(name: .customLong("layer"), help: "Layer to render; repeat for several (default: all).")
         var layers: [String] = []
         @Option(help: "Output MBTiles path (one layer only).") var out: String?
@@ -52,6 +55,7 @@ struct Tiles: ParsableCommand {
                     "unknown colormap '\(colormap)' (known: \(ColorRamp.names.joined(separator: ", ")))")
             }
             guard capQuantile > 0, capQuantile <= 1 else { throw ValidationError("--cap-quantile must be in (0, 1]") }
+            _ = try filterOptions.filter()
             for l in layers where l != "standard" && TileLayer(parsing: l) == nil {
                 throw ValidationError(
                     "unknown layer '\(l)' (use all, type:NAME, window:night|day|evening, hours:A-B, weekend, pattern:N, standard)"
@@ -66,9 +70,17 @@ struct Tiles: ParsableCommand {
             let start = Date()
             let w = try Workspace(path: ws.workspace)
             let info = try w.info()
-            let t = try w.incidents(columns: ["latitude", "longitude", "type", "hour", "weekend"])
+            let filter = try filterOptions.filter()
+            let t = try w.incidents(
+                columns: filter.columns.union(["latitude", "longitude", "type", "hour", "weekend"]))
             guard t.count > 0 else { throw InputError(file: ws.workspace, "workspace holds no incidents") }
             let names = try w.dictionaries().type
+            let passes: [Bool]
+            do {
+                passes = try filter.isEmpty ? [Bool](repeating: true, count: t.count) : filter.rows(t, typeNames: names)
+            } catch let e as IncidentFilter.Invalid {
+                throw InputError(file: ws.workspace, field: e.parameter, e.message)
+            }
             let store = RunStore(w)
             let patternLabels =
                 try store.hasRuns
@@ -119,7 +131,8 @@ struct Tiles: ParsableCommand {
                 }
                 var lon: [Double] = []
                 var lat: [Double] = []
-                for i in 0..<t.count where layer.includes(i, table: t, typeCode: code, patternLabels: patternLabels) {
+                for i in 0..<t.count
+                where passes[i] && layer.includes(i, table: t, typeCode: code, patternLabels: patternLabels) {
                     lon.append(t.longitude[i])
                     lat.append(t.latitude[i])
                 }
@@ -127,13 +140,16 @@ struct Tiles: ParsableCommand {
                     print("skipped layer \(layer.name): no incidents")
                     continue
                 }
-                let path = out ?? "\(dir)/\(layer.name)\(scale == 2 ? "@2x" : "").mbtiles"
+                let suffix = (filter.isEmpty ? "" : "-filtered") + (scale == 2 ? "@2x" : "")
+                let path = out ?? "\(dir)/\(layer.name)\(suffix).mbtiles"
                 let bounds = GeoBounds(
                     minLon: lon.min()!, minLat: lat.min()!, maxLon: lon.max()!, maxLat: lat.max()!)
                 let name = layer.name
                 let s = try TileRenderer.render(
                     layer: layer, lon: lon, lat: lat, centerLat: info.projection.originLat, bounds: bounds, to: path,
-                    options: o, description: "PatrolIQ density of \(layer.description), from \(info.source)",
+                    options: o,
+                    description: "PatrolIQ density of \(layer.description)"
+                        + (filter.isEmpty ? "" : " (filter \(filter.normalized))") + ", from \(info.source)",
                     gridOut: gridOut
                 ) { z, n in
                     if show { FileHandle.standardError.write(Data("tiles \(name): zoom \(z): \(n) tiles\n".utf8)) }

@@ -391,7 +391,9 @@ final class Fixture: @unchecked Sendable {
                 #expect((j["hour_weekday"] as? [[Int]]) == expected.hourWeekday)
             }
             // Street level: newest first, capped, with the count not shown.
-            try await client.execute(uri: "/api/incidents?bbox=-87.9,41.6,-87.5,42.1&limit=5" + "&types=THEFT", method: .get) { r in
+            try await client.execute(
+                uri: "/api/incidents?bbox=-87.9,41.6,-87.5,42.1&limit=5" + "&types=THEFT", method: .get
+            ) { r in
                 let j = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
                 let items = try #require(j["incidents"] as? [[String: Any]])
                 let times = items.compactMap { $0["time"] as? String }

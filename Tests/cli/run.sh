@@ -126,6 +126,14 @@ if command -v ogrinfo > /dev/null; then
   expect 0 "Geometry: Polygon" -- ogrinfo -al -so "$T/plan.geojson"
 fi
 
+# One filter syntax: --filter name=value pairs on stats and tiles, errors naming the parameter.
+expect 0 "filter: types=THEFT&hours=0,1,2,3,22,23&shift_start=22" -- "$BIN" stats --workspace "$T/ws.sqlite" --filter "types=THEFT&hours=22-4"
+expect 2 "colour: is not a filter" -- "$BIN" stats --workspace "$T/ws.sqlite" --filter "colour=red"
+expect 2 "months: '13' is not a month" -- "$BIN" stats --workspace "$T/ws.sqlite" --filter "months=13"
+expect 2 "field 'types': no incidents of type NOPE" -- "$BIN" stats --workspace "$T/ws.sqlite" --types NOPE
+expect 0 "wrote .*all-filtered.mbtiles: [0-9]+ tiles" -- "$BIN" tiles --workspace "$T/ws.sqlite" --filter "days=weekend&arrest=false" --minzoom 10 --maxzoom 11 --dir "$T/tiles"
+expect 2 "arrest: 'maybe' is not true or false" -- "$BIN" tiles --workspace "$T/ws.sqlite" --filter "arrest=maybe"
+
 # Users for serve --users: hashes only in the file, bad names refused.
 expect 0 "wrote .*users.txt: user ana" -- bash -c "echo 'correct horse battery' | '$BIN' users add ana --file '$T/users.txt' --cost 4"
 expect 0 "^piq_[0-9a-f]{64}$" -- bash -c "'$BIN' users token maps --file '$T/users.txt' 2> /dev/null"
