@@ -366,7 +366,7 @@ async function loadTemporal() {
   chart('chart-hour', { type: 'line', data: { labels: [...Array(24).keys()], datasets: [{ data: stats.by_hour, borderColor: '#b3122e', tension: 0.3, pointRadius: 2 }] } });
   chart('chart-month', { type: 'bar', data: { labels: MONTHS, datasets: [{ data: stats.by_month, backgroundColor: '#f7853b' }] } });
 
-  const t = await tryJSON('/api/temporal');
+  const t = await tryJSON('/api/temporal' + (filtered() ? '?' + currentFilter().toString() : ''));
   const pBox = document.getElementById('patterns');
   if (!t) { pBox.textContent = 'No temporal analysis: run "patroliq cluster".'; return; }
   pBox.replaceChildren(...t.patterns.map((p) => el('div', { class: 'pattern' },

@@ -32,6 +32,8 @@ final class LiveService: Sendable {
         let tiles: LiveTiles
         let info: WorkspaceInfo
         let quality: QualityReport?
+        /// The latest run's temporal patterns: each incident's pattern (in the index's order) and the run's k sweep.
+        let temporal: (labels: [Int32], k: Int, silhouetteByK: [Int: Double])?
     }
 
     private struct Caches {
@@ -60,10 +62,23 @@ final class LiveService: Sendable {
             let info = try w.info()
             let t = try w.incidents(columns: [
                 "id", "time", "block", "type", "description", "location_description", "arrest", "domestic", "beat",
-                "district", "community_area", "latitude", "longitude", "hour", "weekday", "month", "severity",
+                "district", "community_area", "latitude", "longitude", "hour", "weekday", "month", "weekend",
+                "severity",
             ])
             let index = LiveIndex(table: t, dictionaries: try w.dictionaries(), centerLat: info.projection.originLat)
-            let fresh = Loaded(stamp: stamp, tiles: LiveTiles(index: index), info: info, quality: try w.qualityReport())
+            var temporal: (labels: [Int32], k: Int, silhouetteByK: [Int: Double])?
+            let store = RunStore(w)
+            for run in try store.list(kind: .cluster).reversed() {
+                guard let labels = try store.labels(run: run.id)["temporal"], labels.count == t.count,
+                    let doc = try store.artifact(run: run.id, name: "temporal"),
+                    let analysis = try? JSONDecoder().decode(TemporalAnalysis.self, from: doc)
+                else { continue }
+                temporal = (index.order.map { labels[$0] }, analysis.k, analysis.silhouetteByK)
+                break
+            }
+            let fresh = Loaded(
+                stamp: stamp, tiles: LiveTiles(index: index), info: info, quality: try w.qualityReport(),
+                temporal: temporal)
             l = fresh
             caches.withLockedValue { $0 = Caches() }
             return fresh
@@ -174,6 +189,25 @@ final class LiveService: Sendable {
         } catch let e as IncidentFilter.Invalid {
             throw APIError.badRequest(e.description)
         }
+    }
+
+    /// `/api/temporal?FILTERS`: the filtered incidents over the latest run's temporal patterns, their
+    /// high-risk time slots and per-type profiles (the patterns themselves are the run's).
+    func temporal(_ request: Request) throws -> Response {
+        let f = try Self.filter(request, except: ["run"])
+        let l = try current()
+        guard let temporal = l.temporal else {
+            throw APIError.notFound("no temporal analysis; run 'patroliq cluster'")
+        }
+        let p = try prepared(f, l)
+        let rows = p.mask.indices.filter { p.mask[$0] }
+        let t = l.tiles.index.table
+        func pick<T>(_ a: [T]) -> [T] { rows.map { a[$0] } }
+        let analysis = TemporalAnalysis.describe(
+            labels: pick(temporal.labels), k: temporal.k, hour: pick(t.hour), weekday: pick(t.weekday),
+            month: pick(t.month), weekend: pick(t.weekend), type: pick(t.type),
+            typeNames: l.tiles.index.dictionaries.type, silhouetteByK: temporal.silhouetteByK)
+        return try PatrolIQServer.json(analysis)
     }
 
     /// `/api/incidents?bbox=…&FILTERS[&limit=&offset=]`: the incidents themselves, newest first.

@@ -144,6 +144,10 @@ public enum PatrolIQServer {
             return try document({ try data.run(id) }, "no run \(s)", request: request, context: context)
         }
         router.get("api/temporal") { request, context -> Response in
+            let filtered = request.uri.queryParameters.contains {
+                $0.key != "access_token" && $0.key != "run" && !$0.value.isEmpty
+            }
+            if filtered { return try live.temporal(request) }
             let id = try runParameter(request)
             return try document(
                 { try data.temporal(id) }, "no temporal analysis; run 'patroliq cluster'", request: request,

@@ -397,6 +397,15 @@ final class Fixture: @unchecked Sendable {
                 #expect(j["total"] as? Int == expected.total && (j["by_hour"] as? [Int]) == expected.byHour)
                 #expect((j["hour_weekday"] as? [[Int]]) == expected.hourWeekday)
             }
+            // Temporal: the filtered incidents over the stored patterns.
+            try await client.execute(uri: "/api/temporal" + q, method: .get) { r in
+                #expect(r.status == .ok)
+                let j = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
+                let counts = (j["patterns"] as? [[String: Any]] ?? []).compactMap { $0["count"] as? Int }
+                #expect(counts.count == 3 && counts.reduce(0, +) == expected.total)
+                let types = (j["profiles"] as? [[String: Any]] ?? []).compactMap { $0["type"] as? String }
+                #expect(Set(types) == ["THEFT", "BATTERY"])
+            }
             // Street level: newest first, capped, with the count not shown.
             try await client.execute(
                 uri: "/api/incidents?bbox=-87.9,41.6,-87.5,42.1&limit=5" + "&types=THEFT", method: .get

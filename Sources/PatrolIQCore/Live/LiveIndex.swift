@@ -10,6 +10,8 @@ public struct LiveIndex: Sendable {
     public static let bucketZoom = 12
 
     public let table: IncidentTable
+    /// For each row of `table`, its row in the table the index was built from.
+    public let order: [Int]
     public let dictionaries: IncidentDictionaries
     /// Sorted zoom-12 tile keys (y << 12 | x) present, and where each one's incidents start.
     private let keys: [UInt32]
@@ -28,6 +30,7 @@ public struct LiveIndex: Sendable {
         }
         let order = (0..<n).sorted { key[$0] != key[$1] ? key[$0] < key[$1] : (t.time[$0], $1) > (t.time[$1], $0) }
         table = t.select(order)
+        self.order = order
         self.dictionaries = dictionaries
         self.centerLat = centerLat
         var keys: [UInt32] = []
