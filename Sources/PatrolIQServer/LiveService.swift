@@ -56,7 +56,18 @@ final class LiveService: Sendable {
     /// The in-memory index of the current workspace version (loaded once per version).
     private func current() throws -> Loaded {
         guard let stamp = FileStamp(path) else { throw APIError.notFound("no workspace") }
-        return try loaded.withLockedValue { l in
+        do {
+            return try load(stamp)
+        } catch let e as APIError {
+            throw e
+        } catch {
+            // The detail names files of this machine: it is not for the client.
+            throw APIError.notFound("the workspace cannot be read")
+        }
+    }
+
+    private func load(_ stamp: FileStamp) throws -> Loaded {
+        try loaded.withLockedValue { l in
             if let l, l.stamp == stamp { return l }
             let w = try Workspace(path: path)
             let info = try w.info()

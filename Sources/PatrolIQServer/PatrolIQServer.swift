@@ -15,9 +15,10 @@ public enum PatrolIQServer {
     public static func application(_ config: ServerConfiguration, logger: Logger? = nil) -> some ApplicationProtocol {
         var log = logger ?? Logger(label: "patroliq")
         if logger == nil { log.logLevel = .info }
-        let r = router(config, logger: log)
+        let live = LiveService(path: config.workspace, emptyTile: config.emptyTile)
+        let r = router(config, logger: log, live: live)
         let tiles = TileService(catalog: TileCatalog(directory: config.tilesDirectory), config: config)
-        let fast = FastTileResponder(tiles: tiles, next: r.buildResponder())
+        let fast = FastTileResponder(tiles: tiles, live: live, next: r.buildResponder())
         let accessLog = log
         let t = config.requestTimeout.components
         let timeout = TimeAmount.nanoseconds(t.seconds * 1_000_000_000 + t.attoseconds / 1_000_000_000)
@@ -32,6 +33,12 @@ public enum PatrolIQServer {
 
     /// The routes, separate from the application so tests can drive them directly.
     public static func router(_ config: ServerConfiguration, logger: Logger) -> Router<BasicRequestContext> {
+        router(config, logger: logger, live: LiveService(path: config.workspace, emptyTile: config.emptyTile))
+    }
+
+    /// The routes with a given live service (the application shares it with the tile fast path).
+    static func router(_ config: ServerConfiguration, logger: Logger, live: LiveService) -> Router<BasicRequestContext>
+    {
         let tiles = TileCatalog(directory: config.tilesDirectory)
         let geojson = GeoJSONCatalog(directory: config.geojsonDirectory)
         let data = DashboardData(path: config.workspace)
@@ -75,7 +82,6 @@ public enum PatrolIQServer {
                     }))
         }
         // Any filter, on demand (before the stored layers' routes: `live` is reserved).
-        let live = LiveService(path: config.workspace, emptyTile: config.emptyTile)
         router.get("tiles/live.json") { request, _ -> Response in
             try live.tileJSON(request, base: publicURL.base(for: request))
         }

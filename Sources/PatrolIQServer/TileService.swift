@@ -135,12 +135,15 @@ final class TileService: Sendable {
 /// CORS header and the access log line.
 struct FastTileResponder<Next: HTTPResponder>: HTTPResponder where Next.Context == BasicRequestContext {
     let tiles: TileService
+    /// Live tiles take the same short path (a map view asks for dozens at once).
+    let live: LiveService?
     let next: Next
 
     func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
         let path = request.uri.path
+        let isLive = path.hasPrefix("/tiles/\(LiveService.layer)/")
         guard request.method == .get || request.method == .head, path.hasPrefix("/tiles/"),
-            !path.hasPrefix("/tiles/\(LiveService.layer)/"),
+            !isLive || live != nil,
             path.utf8.lazy.filter({ $0 == UInt8(ascii: "/") }).count == 5, !PathGuard.isSuspicious(path),
             tiles.access.map({
                 $0.authorize(
@@ -151,7 +154,14 @@ struct FastTileResponder<Next: HTTPResponder>: HTTPResponder where Next.Context 
         let start = ContinuousClock.now
         var response: Response
         do {
-            response = try tiles.respond(request)
+            if isLive, let live, let address = TileAddress(path) {
+                if address.retina { throw APIError.notFound("live tiles are 256-pixel tiles (no @2x)") }
+                response = try live.tile(
+                    request, z: address.z.map(String.init) ?? "", x: address.x.map(String.init) ?? "",
+                    y: (address.y.map(String.init) ?? "") + (address.isPNG ? ".png" : ""))
+            } else {
+                response = try tiles.respond(request)
+            }
         } catch let e as APIError {
             response = try e.response(from: request, context: context)
         }

@@ -99,7 +99,13 @@ public struct DensityRaster: Sendable {
             guard p.x >= lo.x + 1, p.y >= lo.y + 1, p.x < hi.x - 1, p.y < hi.y - 1 else { return }
             Bilinear.splat(&grid, width: w, at: p - lo)
         }
-        let blurred = gaussianBlur(grid, width: w, height: h, sigma: sigma, radius: radius)
+        // The cut reads cells from 1 before the tile's first to 2 after its last.
+        let c0 = Int((first.x - 0.5).rounded(.down) - ox) - 1
+        let r0 = Int((first.y - 0.5).rounded(.down) - oy) - 1
+        let c1 = min(w, Int(last.x.rounded(.up) - ox) + 3)
+        let r1 = min(h, Int(last.y.rounded(.up) - oy) + 3)
+        let blurred = gaussianBlur(
+            grid, width: w, height: h, sigma: sigma, radius: radius, columns: max(0, c0)..<c1, rows: max(0, r0)..<r1)
         return DensityRaster(
             zoom: zoom, tileSize: tileSize, factor: factor, origin: lo * f, width: w, height: h, values: blurred,
             sigma: sigma)
@@ -107,10 +113,21 @@ public struct DensityRaster: Sendable {
 
     /// Separable Gaussian blur, kernel normalised to sum 1 (mass preserving). Both passes run tap by tap
     /// over whole rows, so the inner loops are contiguous and vectorise.
-    static func gaussianBlur(_ src: [Float], width w: Int, height h: Int, sigma: Double, radius r: Int) -> [Float] {
+    ///
+    /// Only the cells in `columns` × `rows` are computed (the rest stay 0): a tile's window needs its
+    /// middle, not the margin that feeds it. Each computed cell adds the same terms in the same order
+    /// as a full blur, so it is bit for bit the full blur's value.
+    static func gaussianBlur(
+        _ src: [Float], width w: Int, height h: Int, sigma: Double, radius r: Int, columns: Range<Int>? = nil,
+        rows: Range<Int>? = nil
+    ) -> [Float] {
         var k = (-r...r).map { Float(exp(-Double($0 * $0) / (2 * sigma * sigma))) }
         let s = k.reduce(0, +)
         k = k.map { $0 / s }
+        let cols = columns ?? 0..<w
+        let outRows = rows ?? 0..<h
+        // The horizontal pass feeds the vertical one: every row within r of an output row.
+        let feedRows = max(0, outRows.lowerBound - r)..<min(h, outRows.upperBound + r)
         var tmp = [Float](repeating: 0, count: w * h)
         var out = [Float](repeating: 0, count: w * h)
         k.withUnsafeBufferPointer { kp in
@@ -119,15 +136,15 @@ public struct DensityRaster: Sendable {
                 tmp.withUnsafeMutableBufferPointer { tp in
                     let S = sp.baseAddress!
                     let T = tp.baseAddress!
-                    parallelRanges(h, parts: workerCount, minimum: 64) { rows, _ in
-                        for y in rows {
+                    parallelRanges(feedRows.count, parts: workerCount, minimum: 64) { part, _ in
+                        for y in (feedRows.lowerBound + part.lowerBound)..<(feedRows.lowerBound + part.upperBound) {
                             let row = S + y * w
                             let dst = T + y * w
                             for t in -r...r {
                                 let kt = K[t + r]
-                                // dst[x] += row[x + t] for x with 0 <= x + t < w.
-                                let lo = max(0, -t)
-                                let hi = min(w, w - t)
+                                // dst[x] += row[x + t] for the output columns x with 0 <= x + t < w.
+                                let lo = max(cols.lowerBound, -t)
+                                let hi = min(cols.upperBound, w - t)
                                 if lo >= hi { continue }
                                 for x in lo..<hi { dst[x] += row[x + t] * kt }
                             }
@@ -139,13 +156,13 @@ public struct DensityRaster: Sendable {
                 out.withUnsafeMutableBufferPointer { op in
                     let T = tp.baseAddress!
                     let O = op.baseAddress!
-                    parallelRanges(h, parts: workerCount, minimum: 64) { rows, _ in
-                        for y in rows {
+                    parallelRanges(outRows.count, parts: workerCount, minimum: 64) { part, _ in
+                        for y in (outRows.lowerBound + part.lowerBound)..<(outRows.lowerBound + part.upperBound) {
                             let dst = O + y * w
                             for yy in max(0, y - r)...min(h - 1, y + r) {
                                 let kt = K[yy - y + r]
                                 let src = T + yy * w
-                                for x in 0..<w { dst[x] += src[x] * kt }
+                                for x in cols { dst[x] += src[x] * kt }
                             }
                         }
                     }

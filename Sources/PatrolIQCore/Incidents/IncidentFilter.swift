@@ -286,24 +286,34 @@ public struct IncidentFilter: Sendable, Equatable {
             }
             typeOK = upper.map { types.contains($0) }
         }
-        return (0..<t.count).map { i in
-            if let typeOK, !typeOK[Int(t.type[i])] { return false }
-            if let months, !months.contains(t.month[i]) { return false }
-            if let arrest, (t.arrest[i] == 1) != arrest { return false }
-            if let domestic, (t.domestic[i] == 1) != domestic { return false }
-            if let districts, !districts.contains(t.district[i]) { return false }
-            if let beats, !beats.contains(t.beat[i]) { return false }
-            if let communityAreas, !communityAreas.contains(t.communityArea[i]) { return false }
-            if let minSeverity, t.severity[i] < minSeverity { return false }
-            if let since, t.time[i] < since { return false }
-            if let until, t.time[i] >= until { return false }
-            if let hours, !hours.contains(t.hour[i]) { return false }
-            if let days {
-                var d = t.weekday[i]
-                if let s = shiftStart, t.hour[i] < s { d = (d + 6) % 7 }
-                if !days.contains(d) { return false }
-            }
-            return true
+        // Column by column with lookup tables: one pass per condition over contiguous arrays.
+        let n = t.count
+        var keep = [Bool](repeating: true, count: n)
+        func table(_ set: Set<UInt8>?, _ size: Int) -> [Bool]? {
+            set.map { s in (0..<size).map { s.contains(UInt8($0)) } }
         }
+        if let typeOK {
+            for i in 0..<n { keep[i] = Int(t.type[i]) < typeOK.count && typeOK[Int(t.type[i])] }
+        }
+        if let ok = table(hours, 24) { for i in 0..<n where keep[i] { keep[i] = ok[Int(t.hour[i]) % 24] } }
+        if let ok = table(days, 7) {
+            let start = shiftStart ?? 0
+            for i in 0..<n where keep[i] {
+                let d = Int(t.weekday[i]) % 7
+                keep[i] = ok[t.hour[i] < start ? (d + 6) % 7 : d]
+            }
+        }
+        if let ok = table(months, 13) { for i in 0..<n where keep[i] { keep[i] = ok[Int(t.month[i]) % 13] } }
+        if let since { for i in 0..<n where keep[i] { keep[i] = t.time[i] >= since } }
+        if let until { for i in 0..<n where keep[i] { keep[i] = t.time[i] < until } }
+        if let arrest { for i in 0..<n where keep[i] { keep[i] = (t.arrest[i] == 1) == arrest } }
+        if let domestic { for i in 0..<n where keep[i] { keep[i] = (t.domestic[i] == 1) == domestic } }
+        if let districts { for i in 0..<n where keep[i] { keep[i] = districts.contains(t.district[i]) } }
+        if let beats { for i in 0..<n where keep[i] { keep[i] = beats.contains(t.beat[i]) } }
+        if let communityAreas {
+            for i in 0..<n where keep[i] { keep[i] = communityAreas.contains(t.communityArea[i]) }
+        }
+        if let minSeverity { for i in 0..<n where keep[i] { keep[i] = t.severity[i] >= minSeverity } }
+        return keep
     }
 }

@@ -12,6 +12,9 @@ public struct LiveIndex: Sendable {
     public let table: IncidentTable
     /// For each row of `table`, its row in the table the index was built from.
     public let order: [Int]
+    /// Each row's Web Mercator position in [0, 1) (Float: within a few pixels at zoom 18), to skip the
+    /// incidents of a bucket that are far from a tile before computing their exact pixel.
+    public let mercator: [SIMD2<Float>]
     public let dictionaries: IncidentDictionaries
     /// Sorted zoom-12 tile keys (y << 12 | x) present, and where each one's incidents start.
     private let keys: [UInt32]
@@ -31,6 +34,10 @@ public struct LiveIndex: Sendable {
         let order = (0..<n).sorted { key[$0] != key[$1] ? key[$0] < key[$1] : (t.time[$0], $1) > (t.time[$1], $0) }
         table = t.select(order)
         self.order = order
+        let world = Double(256 << Self.bucketZoom)
+        mercator = order.map { i in
+            SIMD2<Float>(WebMercator.pixel(lon: t.longitude[i], lat: t.latitude[i], zoom: Self.bucketZoom) / world)
+        }
         self.dictionaries = dictionaries
         self.centerLat = centerLat
         var keys: [UInt32] = []

@@ -57,8 +57,16 @@ public struct LiveTiles: Sendable {
         let raster = DensityRaster.window(
             tileX: x, tileY: y, zoom: z, bandwidth: options.bandwidth, centerLat: index.centerLat, tileSize: tileSize
         ) { lo, hi, add in
+            // A cheap test on the stored position first (16 pixels of slack for its Float rounding).
+            let world = Float(tileSize << z)
+            let a = SIMD2<Float>(lo) / world - 16 / world
+            let b = SIMD2<Float>(hi) / world + 16 / world
+            let m = index.mercator
             index.runs(zoom: z, from: lo, to: hi) { r in
-                for i in r where p.mask[i] { add(t.longitude[i], t.latitude[i]) }
+                for i in r where p.mask[i] {
+                    let q = m[i]
+                    if q.x >= a.x, q.y >= a.y, q.x <= b.x, q.y <= b.y { add(t.longitude[i], t.latitude[i]) }
+                }
             }
         }
         // The cap in this zoom's raster units (a raster cell's share of a km²).
