@@ -17,7 +17,9 @@ final class LiveService: Sendable {
     static let layer = "live"
     static let minZoom = 8
     static let maxZoom = 18
+    /// Filters kept: at most 32, and at most 64 MiB of masks (8 filters at 8 M rows).
     static let filterCacheSize = 32
+    static let filterCacheBytes = 64 << 20
     static let tileCacheBytes = 64 << 20
     /// Street-level answers: at most this many incidents per page.
     static let pageLimit = 500
@@ -71,20 +73,21 @@ final class LiveService: Sendable {
             if let l, l.stamp == stamp { return l }
             let w = try Workspace(path: path)
             let info = try w.info()
-            let t = try w.incidents(columns: [
-                "id", "time", "block", "type", "description", "location_description", "arrest", "domestic", "beat",
-                "district", "community_area", "latitude", "longitude", "hour", "weekday", "month", "weekend",
-                "severity",
-            ])
-            let index = LiveIndex(table: t, dictionaries: try w.dictionaries(), centerLat: info.projection.originLat)
+            // Handed over without a copy kept here: the index reorders the columns in place.
+            let index = try LiveIndex(
+                table: w.incidents(columns: [
+                    "id", "time", "block", "type", "description", "location_description", "arrest", "domestic", "beat",
+                    "district", "community_area", "latitude", "longitude", "hour", "weekday", "month", "weekend",
+                    "severity",
+                ]), dictionaries: w.dictionaries(), centerLat: info.projection.originLat)
             var temporal: (labels: [Int32], k: Int, silhouetteByK: [Int: Double])?
             let store = RunStore(w)
             for run in try store.list(kind: .cluster).reversed() {
-                guard let labels = try store.labels(run: run.id)["temporal"], labels.count == t.count,
+                guard let labels = try store.labels(run: run.id)["temporal"], labels.count == index.count,
                     let doc = try store.artifact(run: run.id, name: "temporal"),
                     let analysis = try? JSONDecoder().decode(TemporalAnalysis.self, from: doc)
                 else { continue }
-                temporal = (index.order.map { labels[$0] }, analysis.k, analysis.silhouetteByK)
+                temporal = (index.order.map { labels[Int($0)] }, analysis.k, analysis.silhouetteByK)
                 break
             }
             let fresh = Loaded(
@@ -121,7 +124,8 @@ final class LiveService: Sendable {
         caches.withLockedValue { c in
             c.filters[key] = p
             c.filterOrder.append(key)
-            while c.filterOrder.count > Self.filterCacheSize { c.filters[c.filterOrder.removeFirst()] = nil }
+            let keep = max(1, min(Self.filterCacheSize, Self.filterCacheBytes / max(p.mask.count, 1)))
+            while c.filterOrder.count > keep { c.filters[c.filterOrder.removeFirst()] = nil }
         }
         return p
     }

@@ -139,6 +139,45 @@ public struct IncidentTable: Sendable, Equatable {
     /// Projected points, for clustering and density.
     public var points: [SIMD2<Double>] { (0..<count).map { SIMD2(x[$0], y[$0]) } }
 
+    /// Puts the rows in `order` (a permutation), one column at a time, so the extra memory is one
+    /// column, not a second table.
+    public mutating func permute(_ order: [Int32]) {
+        func apply<T>(_ a: inout [T]) {
+            guard !a.isEmpty else { return }
+            let old = a
+            a = []
+            a = order.map { old[Int($0)] }
+        }
+        let ints = order.map { Int($0) }
+        id = id.select(ints)
+        caseNumber = caseNumber.select(ints)
+        apply(&time)
+        apply(&block)
+        apply(&iucr)
+        apply(&type)
+        apply(&description)
+        apply(&locationDescription)
+        apply(&fbiCode)
+        apply(&arrest)
+        apply(&domestic)
+        apply(&beat)
+        apply(&district)
+        apply(&ward)
+        apply(&communityArea)
+        apply(&latitude)
+        apply(&longitude)
+        apply(&x)
+        apply(&y)
+        apply(&hour)
+        apply(&weekday)
+        apply(&month)
+        apply(&weekend)
+        apply(&season)
+        apply(&severity)
+        apply(&cell)
+        apply(&line)
+    }
+
     /// Rows `indices`, in that order; columns that were not loaded stay empty.
     public func select(_ indices: [Int]) -> IncidentTable {
         var t = IncidentTable()

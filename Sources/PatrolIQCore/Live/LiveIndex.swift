@@ -11,7 +11,7 @@ public struct LiveIndex: Sendable {
 
     public let table: IncidentTable
     /// For each row of `table`, its row in the table the index was built from.
-    public let order: [Int]
+    public let order: [Int32]
     /// Each row's Web Mercator position in [0, 1) (Float: within a few pixels at zoom 18), to skip the
     /// incidents of a bucket that are far from a tile before computing their exact pixel.
     public let mercator: [SIMD2<Float>]
@@ -23,7 +23,8 @@ public struct LiveIndex: Sendable {
 
     /// `table` needs latitude and longitude; rows are reordered by bucket (then by time, newest
     /// first, so street-level lists come out in that order).
-    public init(table t: IncidentTable, dictionaries: IncidentDictionaries, centerLat: Double) {
+    public init(table input: consuming IncidentTable, dictionaries: IncidentDictionaries, centerLat: Double) {
+        var t = input
         let n = t.count
         let key = (0..<n).map { i -> UInt32 in
             let p = WebMercator.pixel(lon: t.longitude[i], lat: t.latitude[i], zoom: Self.bucketZoom) / 256
@@ -31,19 +32,23 @@ public struct LiveIndex: Sendable {
             let y = UInt32(min(max(p.y, 0), 4095))
             return y << 12 | x
         }
-        let order = (0..<n).sorted { key[$0] != key[$1] ? key[$0] < key[$1] : (t.time[$0], $1) > (t.time[$1], $0) }
-        table = t.select(order)
-        self.order = order
+        let order = (0..<Int32(n)).sorted {
+            let (a, b) = (Int($0), Int($1))
+            return key[a] != key[b] ? key[a] < key[b] : (t.time[a], b) > (t.time[b], a)
+        }
+        t.permute(order)
         let world = Double(256 << Self.bucketZoom)
-        mercator = order.map { i in
+        mercator = (0..<n).map { i in
             SIMD2<Float>(WebMercator.pixel(lon: t.longitude[i], lat: t.latitude[i], zoom: Self.bucketZoom) / world)
         }
+        table = t
+        self.order = order
         self.dictionaries = dictionaries
         self.centerLat = centerLat
         var keys: [UInt32] = []
         var starts: [Int] = []
-        for (k, i) in order.enumerated() where keys.last != key[i] {
-            keys.append(key[i])
+        for (k, i) in order.enumerated() where keys.last != key[Int(i)] {
+            keys.append(key[Int(i)])
             starts.append(k)
         }
         starts.append(n)
