@@ -67,8 +67,23 @@ async function initFilterBar() {
   document.getElementById('f-domestic').value = f.get('domestic') || '';
   bar.addEventListener('submit', (e) => { e.preventDefault(); applyFilter(readFilterBar()).catch((err) => noteError(err.message)); });
   document.getElementById('f-clear').addEventListener('click', () => { bar.reset(); for (const o of types.options) o.selected = false; applyFilter(new URLSearchParams()).catch((err) => noteError(err.message)); });
+  document.getElementById('f-compare').addEventListener('click', () => {
+    // The filter now applied becomes B; the bar keeps editing A.
+    const params = new URLSearchParams(location.search);
+    if (params.has('compare')) params.delete('compare'); else params.set('compare', currentFilter().toString() || 'all');
+    history.replaceState(null, '', '?' + params.toString() + location.hash);
+    if (state.refreshCompare) state.refreshCompare().catch((err) => noteError(err.message));
+  });
   await showFilterCount();
 }
+
+// The kept filter B of compare mode ('all' for no filter), or null.
+function compareFilter() {
+  const c = new URLSearchParams(location.search).get('compare');
+  if (c === null) return null;
+  return new URLSearchParams(c === 'all' ? '' : c);
+}
+const describeFilter = (q) => (q.toString() ? decodeURIComponent(q.toString()).replaceAll('&', ' · ') : 'all incidents');
 
 function readFilterBar() {
   const q = new URLSearchParams();
@@ -95,6 +110,7 @@ async function applyFilter(q) {
   state.loaded.stats = false;
   await showFilterCount();
   if (state.refreshHeat) await state.refreshHeat();
+  if (state.refreshCompare && compareFilter()) await state.refreshCompare();
   if (state.refreshStreet) state.refreshStreet();
   const view = document.body.dataset.view;
   if (view === 'temporal' || view === 'stats') await show(view);
@@ -211,6 +227,47 @@ async function loadMap() {
   state.refreshHeat = () => showLayer(chosenLayer());
   if (catalogue.layers.length || filtered()) firstTiles = showLayer(chosenLayer());
   else box.textContent = 'No tile layers: run "patroliq tiles".';
+  // Compare mode: a second map with filter B, moving with the first.
+  let mapB = null, heatB = null, syncing = false;
+  const sync = (from, to) => from.on('move', () => {
+    if (syncing || !to) return;
+    syncing = true;
+    to.setView(from.getCenter(), from.getZoom(), { animate: false });
+    syncing = false;
+  });
+  state.refreshCompare = async () => {
+    const b = compareFilter();
+    const maps = document.getElementById('maps');
+    maps.classList.toggle('compare', b !== null);
+    document.getElementById('map-b').hidden = b === null;
+    document.getElementById('tag-a').hidden = b === null;
+    document.getElementById('f-compare').textContent = b === null ? 'Compare…' : 'End compare';
+    document.body.dataset.compare = b === null ? 'off' : 'on';
+    if (b === null) { map.invalidateSize(); return; }
+    document.getElementById('tag-a').textContent = 'A: ' + describeFilter(currentFilter());
+    document.getElementById('tag-b').textContent = 'B: ' + describeFilter(b);
+    if (!mapB) {
+      mapB = L.map('map-b', { zoomControl: false, preferCanvas: true });
+      if (baseInput.value) L.tileLayer(baseInput.value, { maxZoom: 19, attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors' }).addTo(mapB);
+      else document.getElementById('map-b').classList.add('offline');
+      sync(map, mapB);
+      sync(mapB, map);
+    }
+    map.invalidateSize();
+    mapB.invalidateSize();
+    mapB.setView(map.getCenter(), map.getZoom(), { animate: false });
+    const tj = b.toString() ? await getJSON('/tiles/live.json?' + b.toString()) : await getJSON('/tiles/' + chosenLayer() + '.json');
+    if (heatB) mapB.removeLayer(heatB);
+    const url = b.toString() ? '/tiles/live/{z}/{x}/{y}.png?' + b.toString() : '/tiles/' + chosenLayer() + '/{z}/{x}/{y}.png';
+    heatB = L.tileLayer(url, { minZoom: 3, maxNativeZoom: tj.maxzoom, maxZoom: 19, minNativeZoom: tj.minzoom, opacity: Number(opacity.value) });
+    let n = 0;
+    heatB.on('tileload', () => { n += 1; document.body.dataset.tilesB = String(n); });
+    const loaded = new Promise((resolve) => { heatB.once('load', resolve); setTimeout(resolve, 10000); });
+    heatB.addTo(mapB);
+    return loaded;
+  };
+  const compared = state.refreshCompare();
+
   // Street level: from zoom 15 the incidents themselves, newest first, over the heat layer.
   const street = L.layerGroup().addTo(map);
   const streetNote = el('p', { class: 'note', id: 'street-note' });
@@ -282,6 +339,7 @@ async function loadMap() {
   }
   await Promise.all(loading);
   if (firstTiles) await firstTiles;
+  await compared;
   if (!available.length) ovBox.textContent = 'No GeoJSON: run "patroliq export".';
   map.on('zoomend', () => state.legend && showLegend(state.legend));
 }

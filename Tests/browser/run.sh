@@ -97,8 +97,16 @@ for view in stats map; do
       check "live tile URL carries the filter" 'grep -q "/tiles/live/[0-9]*/[0-9]*/[0-9]*.png?types=THEFT&amp;hours=22-4&amp;days=fri%2Csat" <<< "$dom"' ;;
   esac
 done
+# Compare mode: filter B (kept in the URL) on a second, synchronised map.
+url="http://127.0.0.1:$PORT/?basemap=none&$FILTER&compare=types%3DASSAULT%26days%3Dweekend#map"
+dom=$(timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --window-size=1280,900 \
+  --virtual-time-budget=20000 --dump-dom "$url" 2> /dev/null)
+body=$(grep -o '<body[^>]*>' <<< "$dom" | head -1)
+echo "compare: $body"
+check "compare without JavaScript errors" '[[ "$body" == *data-errors=\"0\"* ]]'
+check "compare draws both maps" '[[ "$body" == *data-compare=\"on\"* ]] && [[ "$body" =~ data-tiles-b=\"[1-9] ]] && [[ "$body" =~ data-tiles=\"[1-9] ]]'
+check "compare map B carries filter B" 'grep -q "/tiles/live/[0-9]*/[0-9]*/[0-9]*.png?types=ASSAULT&amp;days=weekend" <<< "$dom"'
 timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars \
-  --window-size=1280,900 --virtual-time-budget=20000 --screenshot="$SHOTS/map-filtered-1280.png" \
-  "http://127.0.0.1:$PORT/?basemap=none&$FILTER#map" > /dev/null 2>&1
+  --window-size=1280,900 --virtual-time-budget=20000 --screenshot="$SHOTS/map-compare-1280.png" "$url" > /dev/null 2>&1
 echo "browser: $pass passed, $fail failed"
 [ "$fail" = 0 ]
