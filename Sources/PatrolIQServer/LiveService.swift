@@ -28,6 +28,8 @@ final class LiveService: Sendable {
     let emptyTile: ServerConfiguration.EmptyTileMode
     /// The shared transparent tile, for a tile of a filter that holds no colour.
     private let empty: ByteBuffer
+    /// Browsers revalidate live tiles (the ETag changes with the data).
+    static let maxAge = 0
 
     private struct Loaded: @unchecked Sendable {
         let stamp: FileStamp
@@ -41,7 +43,7 @@ final class LiveService: Sendable {
     private struct Caches {
         var filters: [String: LiveTiles.Prepared] = [:]
         var filterOrder: [String] = []
-        var tiles: [String: [UInt8]] = [:]
+        var tiles: [String: TileHit?] = [:]
         var tileOrder: [String] = []
         var tileBytes = 0
     }
@@ -150,29 +152,62 @@ final class LiveService: Sendable {
             headers[.contentType] = nil
             return Response(status: .notModified, headers: headers)
         }
-        let key = tag
-        var png = caches.withLockedValue { $0.tiles[key] }
-        if png == nil {
-            let p = try prepared(f, l)
-            let drawn = try l.tiles.png(z: z, x: x, y: y, prepared: p) ?? []
-            caches.withLockedValue { c in
-                guard c.tiles[key] == nil else { return }
-                c.tiles[key] = drawn
-                c.tileOrder.append(key)
-                c.tileBytes += drawn.count + key.utf8.count
-                while c.tileBytes > Self.tileCacheBytes, !c.tileOrder.isEmpty {
-                    let old = c.tileOrder.removeFirst()
-                    c.tileBytes -= (c.tiles[old]?.count ?? 0) + old.utf8.count
-                    c.tiles[old] = nil
-                }
+        let hit = try cachedOrRendered(tag: tag, filter: f, loaded: l, z: z, x: x, y: y)
+        return Self.response(hit, emptyTile: emptyTile, headers: headers)
+    }
+
+    /// A 200 with the tile, or for a tile without colour the shared empty tile (or 204).
+    static func response(_ hit: TileHit?, emptyTile: ServerConfiguration.EmptyTileMode, headers: HTTPFields)
+        -> Response
+    {
+        if let hit { return Response(status: .ok, headers: hit.headers, body: .init(byteBuffer: hit.data)) }
+        if emptyTile == .noContent { return Response(status: .noContent, headers: headers) }
+        return Response(
+            status: .ok, headers: headers, body: .init(byteBuffer: TileService.emptyPNG(256, maxAge: 0).data))
+    }
+
+    /// The tile from the cache, or rendered now and cached (nil: no colour). The cache holds at most
+    /// `tileCacheBytes`, oldest dropped first.
+    private func cachedOrRendered(
+        tag: String, filter f: IncidentFilter, loaded l: Loaded, z: Int, x: Int, y: Int
+    ) throws -> TileHit? {
+        if let hit = caches.withLockedValue({ $0.tiles[tag] }) { return hit }
+        let p = try prepared(f, l)
+        let png = try l.tiles.png(z: z, x: x, y: y, prepared: p)
+        let hit = png.map {
+            TileHit(data: ByteBuffer(bytes: $0), etag: tag, maxAge: Self.maxAge, server: PatrolIQServer.serverName)
+        }
+        caches.withLockedValue { c in
+            guard c.tiles[tag] == nil else { return }
+            c.tiles[tag] = .some(hit)
+            c.tileOrder.append(tag)
+            c.tileBytes += (png?.count ?? 0) + 2 * tag.utf8.count + 512
+            while c.tileBytes > Self.tileCacheBytes, !c.tileOrder.isEmpty {
+                let old = c.tileOrder.removeFirst()
+                c.tileBytes -= ((c.tiles[old] ?? nil)?.data.readableBytes ?? 0) + 2 * old.utf8.count + 512
+                c.tiles[old] = nil
             }
-            png = drawn
         }
-        guard let png, !png.isEmpty else {
-            if emptyTile == .noContent { return Response(status: .noContent, headers: headers) }
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: empty))
+        return hit
+    }
+
+    /// A tile already rendered for this data version, for the event-loop fast path: nil whenever
+    /// anything (a filter to parse with an error, a workspace to load or reload, a tile to render) needs
+    /// the router. `.some(nil)` is a cached tile without colour.
+    func cachedTile(query: Substring, z: Int, x: Int, y: Int) -> TileHit?? {
+        guard let l = loaded.withLockedValue({ $0 }), FileStamp(path) == l.stamp else { return nil }
+        var pairs: [(String, String)] = []
+        for part in query.split(separator: "&") {
+            let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(kv[0]).removingPercentEncoding ?? String(kv[0])
+            let value =
+                kv.count > 1
+                ? (String(kv[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "") : ""
+            if name != "access_token" { pairs.append((name, value)) }
         }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: png)))
+        guard let f = try? IncidentFilter(pairs: pairs) else { return nil }
+        let tag = Self.etag(l, f, "\(z)/\(x)/\(y)")
+        return caches.withLockedValue { $0.tiles[tag] }
     }
 
     /// TileJSON of a filter: its tile URL keeps the filter, its legend is the filter's cap.

@@ -25,7 +25,8 @@ public enum PatrolIQServer {
         return Application(
             responder: fast,
             server: HTTPServerBuilder { responder in
-                TileFirstHTTP1Channel(responder: responder, tiles: tiles, accessLog: accessLog, requestTimeout: timeout)
+                TileFirstHTTP1Channel(
+                    responder: responder, tiles: tiles, live: live, accessLog: accessLog, requestTimeout: timeout)
             },
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: serverName),
             logger: log)

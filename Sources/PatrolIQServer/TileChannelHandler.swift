@@ -15,6 +15,8 @@ struct TileFirstHTTP1Channel: HTTPChannelHandler {
     typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
     let responder: Responder
     let tiles: TileService
+    /// Live tiles already rendered are answered here too.
+    let live: LiveService?
     let accessLog: Logger
     /// See `RequestDeadlineHandler`.
     let requestTimeout: TimeAmount
@@ -36,7 +38,7 @@ struct TileFirstHTTP1Channel: HTTPChannelHandler {
                 withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
                 withEncoderConfiguration: .init(), withDecoderLimitConfiguration: Self.decoderLimits)
             try pipeline.addHandler(RequestDeadlineHandler(timeout: requestTimeout))
-            try pipeline.addHandler(TileChannelHandler(tiles: tiles, logger: accessLog))
+            try pipeline.addHandler(TileChannelHandler(tiles: tiles, live: live, logger: accessLog))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
             return try NIOAsyncChannel(
@@ -68,6 +70,7 @@ final class TileChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let tiles: TileService
+    private let live: LiveService?
     private let logger: Logger
     /// Requests passed to the router whose response has not ended yet.
     private var pending = 0
@@ -85,8 +88,9 @@ final class TileChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var start: ContinuousClock.Instant
     }
 
-    init(tiles: TileService, logger: Logger) {
+    init(tiles: TileService, live: LiveService? = nil, logger: Logger) {
         self.tiles = tiles
+        self.live = live
         self.logger = logger
     }
 
@@ -140,8 +144,7 @@ final class TileChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var path = request.uri
         if let q = path.utf8.firstIndex(of: UInt8(ascii: "?")) { path = String(path[..<q]) }
         // Only /tiles/{layer}/{z}/{x}/{y}.png: TileJSON (/tiles/{layer}.json) and the catalogue are routes.
-        guard !path.utf8.contains(UInt8(ascii: "%")), !PathGuard.isSuspicious(path), let address = TileAddress(path),
-            address.layer != LiveService.layer
+        guard !path.utf8.contains(UInt8(ascii: "%")), !PathGuard.isSuspicious(path), let address = TileAddress(path)
         else { return nil }
         // Without valid credentials the router answers (401 with its challenge).
         if let access = tiles.access,
@@ -152,6 +155,22 @@ final class TileChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return nil
         }
         let start = ContinuousClock.now
+        if address.layer == LiveService.layer {
+            // Only a live tile already rendered for this filter and data version; anything else is the router's.
+            guard let live, address.isPNG, !address.retina, let z = address.z, let x = address.x, let y = address.y,
+                let cached = live.cachedTile(query: Self.query(request.uri), z: z, x: x, y: y), let hit = cached
+            else { return nil }
+            var head: HTTPResponseHead
+            var body: ByteBuffer?
+            if let inm = request.headers.first(name: "if-none-match"), PatrolIQServer.matches(inm, hit.etag) {
+                head = HTTPResponseHead(version: .http1_1, status: .notModified, headers: hit.nioNotModifiedHeaders)
+            } else {
+                head = HTTPResponseHead(version: .http1_1, status: .ok, headers: hit.nioHeaders)
+                body = hit.data
+            }
+            head.headers.add(name: "Date", value: date.now())
+            return Answer(head: head, body: body, path: path, start: start)
+        }
         var head: HTTPResponseHead
         var body: ByteBuffer?
         do {
@@ -177,6 +196,14 @@ final class TileChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         head.headers.add(name: "Date", value: date.now())
         return Answer(head: head, body: body, path: path, start: start)
+    }
+}
+
+extension TileChannelHandler {
+    /// The query string of a request target (empty without one).
+    static func query(_ uri: String) -> Substring {
+        guard let q = uri.firstIndex(of: "?") else { return "" }
+        return uri[uri.index(after: q)...]
     }
 }
 

@@ -476,6 +476,42 @@ final class Fixture: @unchecked Sendable {
 @Suite(.serialized) struct LiveServerTests {
     let f = Fixture.shared
 
+    /// A live tile rendered through the router is answered from memory by the event loop next time,
+    /// with the same bytes and headers; a filter spelt otherwise is the same tile.
+    @Test func cachedLiveTilesTakeTheEventLoopPath() async throws {
+        let t = f.busyTile
+        let app = PatrolIQServer.application(f.config, logger: Logger(label: "test"))
+        try await app.test(.live) { client in
+            var first: (body: [UInt8], headers: HTTPFields)?
+            for uri in [
+                "/tiles/live/\(t.z)/\(t.x)/\(t.y).png?types=THEFT,BATTERY&hours=18-6",
+                "/tiles/live/\(t.z)/\(t.x)/\(t.y).png?hours=18-6&types=battery%2Ctheft",
+            ] {
+                try await client.execute(uri: uri, method: .get) { r in
+                    #expect(r.status == .ok && r.headers[.contentType] == "image/png")
+                    let body = Array(buffer: r.body)
+                    if let first {
+                        #expect(body == first.body)
+                        for name: HTTPField.Name in [.eTag, .cacheControl, .contentLength, .accessControlAllowOrigin] {
+                            #expect(r.headers[name] == first.headers[name], "\(name)")
+                        }
+                    } else {
+                        first = (body, r.headers)
+                    }
+                }
+            }
+            let tag = try #require(first?.headers[.eTag])
+            try await client.execute(
+                uri: "/tiles/live/\(t.z)/\(t.x)/\(t.y).png?types=THEFT,BATTERY&hours=18-6", method: .get,
+                headers: [.ifNoneMatch: tag]
+            ) { #expect($0.status == .notModified) }
+            // A bad filter still gets the router's 400.
+            try await client.execute(uri: "/tiles/live/\(t.z)/\(t.x)/\(t.y).png?hours=99", method: .get) {
+                #expect($0.status == .badRequest)
+            }
+        }
+    }
+
     @Test func eventLoopAnswersMatchTheRouter() async throws {
         let t = f.busyTile
         let uri = "/tiles/all/\(t.z)/\(t.x)/\(t.y).png"
