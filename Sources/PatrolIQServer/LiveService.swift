@@ -46,6 +46,8 @@ final class LiveService: Sendable {
         var tiles: [String: TileHit?] = [:]
         var tileOrder: [String] = []
         var tileBytes = 0
+        /// Query strings seen on the fast path and their normalised filter (at most 256).
+        var queries: [String: String] = [:]
     }
 
     private let loaded = NIOLockedValueBox<Loaded?>(nil)
@@ -134,7 +136,11 @@ final class LiveService: Sendable {
 
     /// A strong validator: the data version, the filter and the tile.
     private static func etag(_ l: Loaded, _ f: IncidentFilter, _ tile: String) -> String {
-        "\"live-" + ContentDigest.of(Array((l.info.fingerprint + "|" + f.normalized + "|" + tile).utf8)) + "\""
+        etag(l, normalized: f.normalized, tile)
+    }
+
+    private static func etag(_ l: Loaded, normalized: String, _ tile: String) -> String {
+        "\"live-" + ContentDigest.of(Array((l.info.fingerprint + "|" + normalized + "|" + tile).utf8)) + "\""
     }
 
     func tile(_ request: Request, z zText: String, x xText: String, y yText: String) throws -> Response {
@@ -196,6 +202,11 @@ final class LiveService: Sendable {
     /// the router. `.some(nil)` is a cached tile without colour.
     func cachedTile(query: Substring, z: Int, x: Int, y: Int) -> TileHit?? {
         guard let l = loaded.withLockedValue({ $0 }), FileStamp(path) == l.stamp else { return nil }
+        let raw = String(query)
+        if let normalized = caches.withLockedValue({ $0.queries[raw] }) {
+            let tag = Self.etag(l, normalized: normalized, "\(z)/\(x)/\(y)")
+            return caches.withLockedValue { $0.tiles[tag] }
+        }
         var pairs: [(String, String)] = []
         for part in query.split(separator: "&") {
             let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -206,8 +217,13 @@ final class LiveService: Sendable {
             if name != "access_token" { pairs.append((name, value)) }
         }
         guard let f = try? IncidentFilter(pairs: pairs) else { return nil }
-        let tag = Self.etag(l, f, "\(z)/\(x)/\(y)")
-        return caches.withLockedValue { $0.tiles[tag] }
+        let normalized = f.normalized
+        let tag = Self.etag(l, normalized: normalized, "\(z)/\(x)/\(y)")
+        return caches.withLockedValue { c in
+            if c.queries.count >= 256 { c.queries.removeAll(keepingCapacity: true) }
+            c.queries[raw] = normalized
+            return c.tiles[tag]
+        }
     }
 
     /// TileJSON of a filter: its tile URL keeps the filter, its legend is the filter's cap.
