@@ -137,19 +137,22 @@ final class DashboardData: Sendable {
     }
 }
 
-/// `/api/stats`: the statistics with the quality report and workspace info beside them.
+/// `/api/stats`: the statistics with the quality report and workspace info beside them (and, for
+/// `/api/stats?FILTERS`, the normalised filter instead of the quality report).
 struct StatsDocument: Encodable {
     let statistics: IncidentStatistics
     let quality: QualityReport?
     let info: WorkspaceInfo
+    var filter: String?
 
-    enum CodingKeys: String, CodingKey { case quality, info }
+    enum CodingKeys: String, CodingKey { case quality, info, filter }
 
     func encode(to encoder: any Encoder) throws {
         try statistics.encode(to: encoder)
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encodeIfPresent(quality, forKey: .quality)
         try c.encode(info, forKey: .info)
+        try c.encodeIfPresent(filter, forKey: .filter)
     }
 }
 

@@ -234,13 +234,12 @@ final class LiveService: Sendable {
         let query = f.isEmpty ? "" : "?" + f.query
         let legend = l.tiles.legend(p, layer: "live", minZoom: Self.minZoom, maxZoom: Self.maxZoom)
         let b = p.bounds ?? l.info.extent
-        let doc = LiveTileJSON(
+        let doc = TileJSON(
             name: "PatrolIQ live" + (f.isEmpty ? "" : " (\(f.normalized))"),
             description: "Kernel density of \(p.count) incidents" + (f.isEmpty ? "" : " matching \(f.normalized)"),
             attribution: TileOptions().attribution, tiles: ["\(base)/tiles/live/{z}/{x}/{y}.png\(query)"],
-            minzoom: Self.minZoom, maxzoom: Self.maxZoom, bounds: [b.minLon, b.minLat, b.maxLon, b.maxLat],
-            center: [(b.minLon + b.maxLon) / 2, (b.minLat + b.maxLat) / 2, 12], patroliq: legend,
-            filter: f.normalized, incidents: p.count)
+            minzoom: Self.minZoom, maxzoom: Self.maxZoom, bounds: b, legend: legend, filter: f.normalized,
+            incidents: p.count)
         return try PatrolIQServer.json(doc)
     }
 
@@ -251,7 +250,8 @@ final class LiveService: Sendable {
         let t = l.tiles.index.table
         do {
             let s = try IncidentStatistics(t, dictionaries: l.tiles.index.dictionaries, filter: f)
-            return try PatrolIQServer.json(FilteredStats(statistics: s, filter: f.normalized, info: l.info))
+            return try PatrolIQServer.json(
+                StatsDocument(statistics: s, quality: nil, info: l.info, filter: f.normalized))
         } catch let e as IncidentFilter.Invalid {
             throw APIError.badRequest(e.description)
         }
@@ -285,18 +285,16 @@ final class LiveService: Sendable {
         guard let box = GeoBounds(parsing: boxText) else {
             throw APIError.badRequest("bbox must be minLon,minLat,maxLon,maxLat (four numbers)")
         }
-        let limit =
-            try q.get("limit").map { s -> Int in
-                guard let v = Int(s), (1...Self.pageLimit).contains(v) else {
-                    throw APIError.badRequest("limit must be within 1–\(Self.pageLimit)")
-                }
-                return v
-            } ?? Self.pageLimit
-        let offset =
-            try q.get("offset").map { s -> Int in
-                guard let v = Int(s), v >= 0 else { throw APIError.badRequest("offset must be a whole number ≥ 0") }
-                return v
-            } ?? 0
+        func whole(_ name: String, _ range: ClosedRange<Int>, _ fallback: Int) throws -> Int {
+            guard let s = q.get(name) else { return fallback }
+            guard let v = Int(s), range.contains(v) else {
+                throw APIError.badRequest(
+                    "\(name) must be a whole number within \(range.lowerBound)–\(range.upperBound)")
+            }
+            return v
+        }
+        let limit = try whole("limit", 1...Self.pageLimit, Self.pageLimit)
+        let offset = try whole("offset", 0...Int(Int32.max), 0)
         let f = try Self.filter(request, except: ["bbox", "limit", "offset"])
         let l = try current()
         let p = try prepared(f, l)
@@ -321,40 +319,6 @@ final class LiveService: Sendable {
             StreetPage(
                 total: rows.count, offset: offset, returned: items.count, notShown: rows.count - offset - items.count,
                 filter: f.normalized, incidents: items))
-    }
-}
-
-/// TileJSON 3.0.0 of a live filter.
-struct LiveTileJSON: Encodable {
-    let tilejson = "3.0.0"
-    let name: String
-    let description: String
-    let version = "1.0.0"
-    let attribution: String
-    let scheme = "xyz"
-    let tiles: [String]
-    let minzoom: Int
-    let maxzoom: Int
-    let bounds: [Double]
-    let center: [Double]
-    let patroliq: TileLegend
-    let filter: String
-    let incidents: Int
-}
-
-/// `/api/stats?FILTERS`.
-struct FilteredStats: Encodable {
-    let statistics: IncidentStatistics
-    let filter: String
-    let info: WorkspaceInfo
-
-    enum CodingKeys: String, CodingKey { case filter, info }
-
-    func encode(to encoder: any Encoder) throws {
-        try statistics.encode(to: encoder)
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(filter, forKey: .filter)
-        try c.encode(info, forKey: .info)
     }
 }
 

@@ -47,11 +47,29 @@ struct TileJSON: Encodable {
     let patroliq: TileLegend?
     /// Class → colour, for layers of classes rather than densities (Gi* hot and cold spots).
     let patroliqClasses: [String: String]?
+    /// For live layers: the normalised filter and how many incidents pass it.
+    var filter: String?
+    var incidents: Int?
 
     enum CodingKeys: String, CodingKey {
         case tilejson, name, description, version, attribution, scheme, tiles, minzoom, maxzoom, bounds, center
-        case patroliq
+        case patroliq, filter, incidents
         case patroliqClasses = "patroliq_classes"
+    }
+
+    /// A layer computed on request (live tiles).
+    init(
+        name: String, description: String, attribution: String, tiles: [String], minzoom: Int, maxzoom: Int,
+        bounds: GeoBounds, legend: TileLegend, filter: String, incidents: Int
+    ) {
+        (self.name, self.description, self.attribution, self.tiles) = (name, description, attribution, tiles)
+        (self.minzoom, self.maxzoom) = (minzoom, maxzoom)
+        self.bounds = [bounds.minLon, bounds.minLat, bounds.maxLon, bounds.maxLat]
+        center = [(bounds.minLon + bounds.maxLon) / 2, (bounds.minLat + bounds.maxLat) / 2, 12]
+        patroliq = legend
+        patroliqClasses = nil
+        self.filter = filter
+        self.incidents = incidents
     }
 
     /// The class legend `patroliq hotspots` writes into the store's `json` metadata.

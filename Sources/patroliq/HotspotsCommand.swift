@@ -46,12 +46,7 @@ struct Hotspots: ParsableCommand {
         let w = try Workspace(path: ws.workspace, readOnly: noStore)
         let info = try w.info()
         let t = try w.incidents(columns: ["time", "type", "hour", "weekday", "x", "y"])
-        let selected: [Bool]
-        do {
-            selected = try f.rows(t, typeNames: try w.dictionaries().type)
-        } catch let e as IncidentFilter.Invalid {
-            throw InputError(file: ws.workspace, field: e.parameter, e.message)
-        }
+        let selected = try filterOptions.rows(t, of: w)
         let counted = selected.filter { $0 }.count
         guard counted > 0 else { throw InputError(file: ws.workspace, "no incidents pass the filter") }
         let read = Date()

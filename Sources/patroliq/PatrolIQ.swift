@@ -145,6 +145,15 @@ struct FilterOptions: ParsableArguments {
         return f
     }
 
+    /// The filter's rows of the workspace's incidents `t`; an unknown type is an input error naming it.
+    func rows(_ t: IncidentTable, of w: Workspace) throws -> [Bool] {
+        do {
+            return try filter().rows(t, typeNames: try w.dictionaries().type)
+        } catch let e as IncidentFilter.Invalid {
+            throw InputError(file: w.path, field: e.parameter, e.message)
+        }
+    }
+
     /// The options given, as stored with a run (`types=…; hours=…`).
     var summary: String {
         ([

@@ -97,6 +97,19 @@ func parallelMap<T, R>(_ items: [T], _ body: (T) -> R) -> [R] {
     return out.map { $0! }
 }
 
+extension RandomAccessCollection where Element: Comparable, Index == Int {
+    /// The first index whose element is not below `value` (the collection sorted ascending).
+    func lowerBound(of value: Element) -> Int {
+        var lo = startIndex
+        var hi = endIndex
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if self[mid] < value { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+}
+
 struct UncheckedSendable<T>: @unchecked Sendable {
     let value: T
     init(_ v: T) { value = v }

@@ -73,22 +73,12 @@ public struct LiveIndex: Sendable {
         guard x0 <= x1, y0 <= y1 else { return }
         for y in y0...y1 {
             // Keys of one row of buckets are contiguous: find the first at or after x0.
-            var k = lowerBound(UInt32(y) << 12 | UInt32(x0))
+            var k = keys.lowerBound(of: UInt32(y) << 12 | UInt32(x0))
             while k < keys.count, keys[k] <= UInt32(y) << 12 | UInt32(x1) {
                 body(starts[k]..<starts[k + 1])
                 k += 1
             }
         }
-    }
-
-    private func lowerBound(_ key: UInt32) -> Int {
-        var lo = 0
-        var hi = keys.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if keys[mid] < key { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
     }
 
     /// Rows passing `mask` inside the box (degrees), newest first within each bucket.

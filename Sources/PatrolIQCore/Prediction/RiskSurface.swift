@@ -87,17 +87,7 @@ public struct IncidentSample: Sendable {
 
     /// The index range of incidents with from ≤ time < to.
     public func window(from: Int64, to: Int64) -> Range<Int> {
-        lowerBound(from)..<lowerBound(to)
-    }
-
-    private func lowerBound(_ t: Int64) -> Int {
-        var lo = 0
-        var hi = times.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if times[mid] < t { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
+        times.lowerBound(of: from)..<times.lowerBound(of: to)
     }
 
     /// Incidents per active cell over `range`.

@@ -85,14 +85,7 @@ public struct RunStore {
             try s.bind(9, kind.rawValue)
             try s.step()
             let id = Int(sqlite3LastInsertRowID())
-            let a = try db.prepare("INSERT INTO run_artifacts(run_id, name, data) VALUES(?,?,?)")
-            for (name, data) in artifacts.sorted(by: { $0.key < $1.key }) {
-                try a.bind(1, id)
-                try a.bind(2, name)
-                try a.bind(3, blob: [UInt8](data))
-                try a.step()
-                a.reset()
-            }
+            try insertArtifacts(artifacts, run: id)
             return RunRecord(
                 id: id, kind: kind, createdAt: created, fingerprint: info.fingerprint, rows: rows,
                 algorithms: methods, params: params, metrics: metrics.filter { $0.value.isFinite },
@@ -143,18 +136,23 @@ public struct RunStore {
                     c.reset()
                 }
             }
-            let a = try db.prepare("INSERT INTO run_artifacts(run_id, name, data) VALUES(?,?,?)")
-            for (name, data) in out.artifacts.sorted(by: { $0.key < $1.key }) {
-                try a.bind(1, id)
-                try a.bind(2, name)
-                try a.bind(3, blob: [UInt8](data))
-                try a.step()
-                a.reset()
-            }
+            try insertArtifacts(out.artifacts, run: id)
             return RunRecord(
                 id: id, createdAt: created, fingerprint: info.fingerprint, rows: info.rowCount,
                 algorithms: algorithms,
                 params: options.params, metrics: out.metrics, durationSeconds: duration, notes: out.notes)
+        }
+    }
+
+    /// Writes a run's artifacts (inside the caller's transaction).
+    private func insertArtifacts(_ artifacts: [String: Data], run id: Int) throws {
+        let a = try db.prepare("INSERT INTO run_artifacts(run_id, name, data) VALUES(?,?,?)")
+        for (name, data) in artifacts.sorted(by: { $0.key < $1.key }) {
+            try a.bind(1, id)
+            try a.bind(2, name)
+            try a.bind(3, blob: [UInt8](data))
+            try a.step()
+            a.reset()
         }
     }
 
