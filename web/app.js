@@ -369,6 +369,7 @@ function incidentPopup(i) {
   add('Arrest', i.arrest === null ? 'unknown' : i.arrest ? 'yes' : 'no');
   add('Domestic', i.domestic === null ? 'unknown' : i.domestic ? 'yes' : 'no');
   add('Case', i.id);
+  for (const [algorithm, c] of Object.entries(i.clusters || {})) add(algorithm === 'dbscan' ? 'Dense zone' : algorithm + ' cluster', c < 0 ? 'none (noise)' : '#' + c);
   return el('div', { class: 'popup' }, el('table', {}, ...rows));
 }
 

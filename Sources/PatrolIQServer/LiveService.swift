@@ -38,6 +38,8 @@ final class LiveService: Sendable {
         let quality: QualityReport?
         /// The latest run's temporal patterns: each incident's pattern (in the index's order) and the run's k sweep.
         let temporal: (labels: [Int32], k: Int, silhouetteByK: [Int: Double])?
+        /// The latest cluster run's spatial labels (in the index's order), for street-level popups.
+        let clusters: [(algorithm: String, labels: [Int32])]
     }
 
     private struct Caches {
@@ -53,10 +55,19 @@ final class LiveService: Sendable {
     private let loaded = NIOLockedValueBox<Loaded?>(nil)
     private let caches = NIOLockedValueBox(Caches())
 
-    init(path: String, emptyTile: ServerConfiguration.EmptyTileMode) {
+    /// Bytes of rendered tiles kept (`tileCacheBytes` unless a test asks for less).
+    let tileBudget: Int
+
+    init(path: String, emptyTile: ServerConfiguration.EmptyTileMode, tileBudget: Int = LiveService.tileCacheBytes) {
         self.path = path
         self.emptyTile = emptyTile
+        self.tileBudget = tileBudget
         empty = TileService.emptyPNG(256, maxAge: 0).data
+    }
+
+    /// What the caches hold: filters, tiles and the tiles' bytes as counted against the budget.
+    var cacheCounts: (filters: Int, tiles: Int, bytes: Int) {
+        caches.withLockedValue { ($0.filters.count, $0.tiles.count, $0.tileBytes) }
     }
 
     /// The in-memory index of the current workspace version (loaded once per version).
@@ -94,9 +105,16 @@ final class LiveService: Sendable {
                 temporal = (index.order.map { labels[Int($0)] }, analysis.k, analysis.silhouetteByK)
                 break
             }
+            var clusters: [(algorithm: String, labels: [Int32])] = []
+            if let run = try store.list(kind: .cluster).last {
+                for (name, labels) in try store.labels(run: run.id).sorted(by: { $0.key < $1.key })
+                where name != "temporal" && labels.count == index.count {
+                    clusters.append((name, index.order.map { labels[Int($0)] }))
+                }
+            }
             let fresh = Loaded(
                 stamp: stamp, tiles: LiveTiles(index: index), info: info, quality: try w.qualityReport(),
-                temporal: temporal)
+                temporal: temporal, clusters: clusters)
             l = fresh
             caches.withLockedValue { $0 = Caches() }
             return fresh
@@ -188,7 +206,7 @@ final class LiveService: Sendable {
             c.tiles[tag] = .some(hit)
             c.tileOrder.append(tag)
             c.tileBytes += (png?.count ?? 0) + 2 * tag.utf8.count + 512
-            while c.tileBytes > Self.tileCacheBytes, !c.tileOrder.isEmpty {
+            while c.tileBytes > tileBudget, !c.tileOrder.isEmpty {
                 let old = c.tileOrder.removeFirst()
                 c.tileBytes -= ((c.tiles[old] ?? nil)?.data.readableBytes ?? 0) + 2 * old.utf8.count + 512
                 c.tiles[old] = nil
@@ -313,7 +331,8 @@ final class LiveService: Sendable {
                 location: name(d.locationDescription, t.locationDescription[i]),
                 arrest: t.arrest[i] < 0 ? nil : t.arrest[i] == 1,
                 domestic: t.domestic[i] < 0 ? nil : t.domestic[i] == 1,
-                lat: t.latitude[i], lon: t.longitude[i])
+                lat: t.latitude[i], lon: t.longitude[i],
+                clusters: Dictionary(uniqueKeysWithValues: l.clusters.map { ($0.algorithm, Int($0.labels[i])) }))
         }
         return try PatrolIQServer.json(
             StreetPage(
@@ -334,6 +353,8 @@ struct StreetIncident: Encodable {
     let domestic: Bool?
     let lat: Double
     let lon: Double
+    /// The incident's cluster in each algorithm of the latest cluster run (−1: DBSCAN noise).
+    let clusters: [String: Int]
 }
 
 /// `/api/incidents`: one page, newest first, and how many are not shown.

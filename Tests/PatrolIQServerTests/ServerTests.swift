@@ -420,6 +420,33 @@ final class Fixture: @unchecked Sendable {
         }
     }
 
+    /// The live caches stay within their bounds: at most 32 filters, and tiles within their byte budget.
+    @Test func liveCachesAreBounded() async throws {
+        let live = LiveService(path: f.config.workspace, emptyTile: .transparentPNG, tileBudget: 150_000)
+        let app = Application(router: PatrolIQServer.router(f.config, logger: Logger(label: "test"), live: live))
+        let (bx, by) = WebMercator.tile(lon: -87.6294, lat: 41.8807, zoom: 13)
+        try await app.test(.router) { client in
+            for k in 0..<40 {
+                let q = "?hours=\(k % 24)-\((k % 24) + 1)&days=\(["mon", "tue", "wed", "thu", "fri"][k / 24 + k % 3])"
+                for dx in 0..<3 {
+                    try await client.execute(uri: "/tiles/live/13/\(bx + dx)/\(by).png" + q, method: .get) {
+                        #expect($0.status == .ok)
+                    }
+                }
+                let counts = live.cacheCounts
+                #expect(counts.filters <= LiveService.filterCacheSize && counts.bytes <= 150_000, "\(counts)")
+            }
+            #expect(live.cacheCounts.filters == LiveService.filterCacheSize)
+            // Street-level incidents carry their clusters from the latest run.
+            try await client.execute(uri: "/api/incidents?bbox=-87.9,41.6,-87.5,42.1&limit=3", method: .get) { r in
+                let j = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
+                let first = try #require((j["incidents"] as? [[String: Any]])?.first)
+                let clusters = try #require(first["clusters"] as? [String: Int])
+                #expect(Set(clusters.keys).isSuperset(of: ["kmeans"]))
+            }
+        }
+    }
+
     @Test func staticFilesAndTraversal() async throws {
         try await f.app().test(.router) { client in
             try await client.execute(uri: "/", method: .get) { r in
