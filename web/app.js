@@ -48,17 +48,29 @@ async function initFilterBar() {
   const stats = await tryJSON('/api/stats');
   const types = document.getElementById('f-types');
   types.replaceChildren(...(stats ? stats.types : []).map((t) => el('option', { value: t.type, text: `${t.type} (${num(t.count)})` })));
+  // The hour window: two sliders; an end at or before the start runs past midnight.
   const from = document.getElementById('f-from'), to = document.getElementById('f-to');
-  from.replaceChildren(el('option', { value: '', text: 'any' }), ...[...Array(24).keys()].map((h) => el('option', { value: String(h), text: `${h}:00` })));
-  to.replaceChildren(el('option', { value: '', text: 'any' }), ...[...Array(24).keys()].map((h) => el('option', { value: String(h + 1), text: `${(h + 1) % 24}:00` })));
+  const any = document.getElementById('f-hours-any');
+  const showHours = () => {
+    const a = Number(from.value), b = Number(to.value);
+    bar.querySelector('.hours').classList.toggle('any', any.checked);
+    document.getElementById('f-hours-text').textContent = any.checked ? 'all day'
+      : a === b % 24 ? 'empty window' : `${a}:00 → ${b % 24}:00${b <= a ? ' (past midnight)' : ''}`;
+  };
+  for (const n of [from, to]) n.addEventListener('input', () => { any.checked = false; showHours(); });
+  any.addEventListener('change', showHours);
   const chips = bar.querySelector('.chips');
   chips.replaceChildren(...['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d, i) =>
     el('label', {}, el('input', { type: 'checkbox', value: d, 'aria-label': WEEKDAYS[i] }), el('span', { text: WEEKDAYS[i] }))));
   const f = currentFilter();
   const chosen = new Set((f.get('types') || '').split(',').filter(Boolean));
   for (const o of types.options) o.selected = chosen.has(o.value);
-  const [a, b] = (f.get('hours') || '-').split('-');
-  from.value = a; to.value = b === '0' ? '24' : b;
+  if (f.get('hours')) {
+    const [a, b] = f.get('hours').split('-');
+    from.value = a; to.value = b === '0' ? '24' : b;
+    any.checked = false;
+  }
+  showHours();
   const days = new Set((f.get('days') || '').split(','));
   for (const c of chips.querySelectorAll('input')) c.checked = days.has(c.value);
   document.getElementById('f-since').value = f.get('since') || '';
@@ -66,7 +78,7 @@ async function initFilterBar() {
   document.getElementById('f-arrest').value = f.get('arrest') || '';
   document.getElementById('f-domestic').value = f.get('domestic') || '';
   bar.addEventListener('submit', (e) => { e.preventDefault(); applyFilter(readFilterBar()).catch((err) => noteError(err.message)); });
-  document.getElementById('f-clear').addEventListener('click', () => { bar.reset(); for (const o of types.options) o.selected = false; applyFilter(new URLSearchParams()).catch((err) => noteError(err.message)); });
+  document.getElementById('f-clear').addEventListener('click', () => { bar.reset(); for (const o of types.options) o.selected = false; showHours(); applyFilter(new URLSearchParams()).catch((err) => noteError(err.message)); });
   document.getElementById('f-compare').addEventListener('click', () => {
     // The filter now applied becomes B; the bar keeps editing A.
     const params = new URLSearchParams(location.search);
@@ -90,7 +102,7 @@ function readFilterBar() {
   const types = [...document.getElementById('f-types').selectedOptions].map((o) => o.value);
   if (types.length) q.set('types', types.join(','));
   const a = document.getElementById('f-from').value, b = document.getElementById('f-to').value;
-  if (a !== '' && b !== '' && Number(a) !== Number(b) % 24) q.set('hours', `${a}-${b}`);
+  if (!document.getElementById('f-hours-any').checked && Number(a) !== Number(b) % 24) q.set('hours', `${a}-${b}`);
   const days = [...document.querySelectorAll('#filter-bar .chips input:checked')].map((c) => c.value);
   if (days.length && days.length < 7) q.set('days', days.join(','));
   for (const [id, k] of [['f-since', 'since'], ['f-until', 'until'], ['f-arrest', 'arrest'], ['f-domestic', 'domestic']]) {
@@ -465,7 +477,7 @@ async function loadStats() {
     s.districts.map((d) => [d.district < 0 ? 'unknown' : d.district, num(d.count), pct(d.arrest_rate)]));
   const q = s.quality;
   const box = document.getElementById('quality');
-  if (!q) { box.textContent = 'No quality report.'; return; }
+  if (!q) { box.textContent = filtered() ? 'The quality report is about the whole file: clear the filter to see it.' : 'No quality report.'; return; }
   const rows = [['read', num(q.rows_read), ''], ['kept', num(q.rows_kept), '']];
   for (const [k, v] of Object.entries(q.rejected || {})) rows.push(['rejected: ' + k.replaceAll('_', ' '), num(v.count), v.first_lines.join(', ')]);
   if (q.repeated_ids_kept && q.repeated_ids_kept.count) rows.push(['kept: repeated ID, other content', num(q.repeated_ids_kept.count), q.repeated_ids_kept.first_lines.join(', ')]);
