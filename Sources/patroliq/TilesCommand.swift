@@ -6,7 +6,7 @@ struct Tiles: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
             "Render density heatmap tiles (PNG via libpng) into MBTiles stores, or export a store to z/x/y files.",
-        subcommands: [Render.self, ExportDir.self], defaultSubcommand: Render.self)
+        subcommands: [Render.self, ExportDir.self, ExportPMTiles.self], defaultSubcommand: Render.self)
 
     struct Render: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -185,6 +185,27 @@ struct Tiles: ParsableCommand {
                 n += 1
             }
             print("wrote \(n) tiles from \(mbtiles) to \(out)/{z}/{x}/{y}.png")
+        }
+    }
+
+    struct ExportPMTiles: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export-pmtiles",
+            abstract: "Write an MBTiles store as one PMTiles v3 archive, for object storage and CDNs.",
+            discussion: """
+                PMTiles (protomaps) is a single file read with HTTP range requests: static hosting serves it \
+                with no tile server. Tiles are stored once per distinct content, in Hilbert tile-ID order; \
+                the MBTiles metadata (with its json document merged in) becomes the archive's JSON metadata, \
+                and bounds, center and zooms fill its header.
+                """)
+        @Option(help: "The MBTiles file.") var mbtiles: String
+        @Option(help: "The PMTiles file to write.") var out: String
+
+        func run() throws {
+            let s = try PMTiles.convert(mbtiles: mbtiles, to: out)
+            print(
+                "wrote \(s.path): \(s.tiles) tiles (\(s.entries) entries, \(s.contents) distinct, \(s.leaves) leaf directories), \(s.bytes) bytes"
+            )
         }
     }
 }

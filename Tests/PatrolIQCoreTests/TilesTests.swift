@@ -172,3 +172,50 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: dir.file("g.prj")))
     }
 }
+
+/// PMTiles v3: tile IDs on the Hilbert curves, directory bytes, and the root within 16 KiB.
+@Suite struct PMTilesTests {
+    @Test func tileIDsFollowTheHilbertCurves() {
+        // Zoom 0 is ID 0; zoom 1 runs (0,0), (0,1), (1,1), (1,0); zoom 2 starts at 5.
+        #expect(PMTiles.tileID(z: 0, x: 0, y: 0) == 0)
+        #expect([(0, 0), (0, 1), (1, 1), (1, 0)].map { PMTiles.tileID(z: 1, x: $0.0, y: $0.1) } == [1, 2, 3, 4])
+        #expect(PMTiles.tileID(z: 2, x: 0, y: 0) == 5)
+        // Every ID of a zoom is used once.
+        let ids = Set((0..<8).flatMap { x in (0..<8).map { PMTiles.tileID(z: 3, x: x, y: $0) } })
+        #expect(ids == Set(21..<85))
+    }
+
+    @Test func directoryBytes() {
+        // Two tiles back to back, then a run of three pointing back at the first bytes.
+        let d = PMTiles.rawDirectory([
+            .init(tileID: 5, offset: 0, length: 100, runLength: 1),
+            .init(tileID: 6, offset: 100, length: 300, runLength: 1),
+            .init(tileID: 9, offset: 0, length: 100, runLength: 3),
+        ])
+        // count 3 | ids 5, 1, 3 | runs 1, 1, 3 | lengths 100, 300 (0xAC 0x02), 100 | offsets 0+1, follows, 0+1
+        #expect(d == [3, 5, 1, 3, 1, 1, 3, 100, 0xAC, 0x02, 100, 1, 0, 1])
+    }
+
+    @Test func largeStoresGetLeafDirectories() throws {
+        let dir = TempDir()
+        let w = try MBTilesWriter(path: dir.file("many.mbtiles"))
+        // 30 000 tiles scattered over zoom 12 with irregular sizes: a directory that cannot fit in 16 KiB.
+        var rng = SeededRandom(seed: 4)
+        var placed = Set<Int>()
+        while placed.count < 30_000 { placed.insert(rng.below(4096 * 4096)) }
+        for p in placed {
+            let padding = String(repeating: "x", count: rng.below(300))
+            try w.add(z: 12, x: p % 4096, y: p / 4096, png: Array("tile \(p) \(padding)".utf8))
+        }
+        let n = placed.count
+        try w.commit(metadata: ["name": "many", "format": "png", "minzoom": "12", "maxzoom": "12"])
+        let s = try PMTiles.convert(mbtiles: dir.file("many.mbtiles"), to: dir.file("many.pmtiles"))
+        #expect(s.tiles == n && s.contents == n && s.leaves > 0)
+        let bytes = try #require(FileManager.default.contents(atPath: dir.file("many.pmtiles")).map(Array.init))
+        func u64(_ at: Int) -> Int { (0..<8).reduce(0) { $0 | Int(bytes[at + $1]) << (8 * $1) } }
+        #expect(Array(bytes[0..<8]) == Array("PMTiles".utf8) + [3])
+        #expect(u64(8) == 127 && u64(8) + u64(16) <= 16_384)  // the root in the first 16 KiB
+        #expect(u64(48) > 0 && u64(56) + u64(64) == bytes.count && u64(72) == n)
+        #expect(bytes[97] == 2 && bytes[99] == 2 && bytes[100] == 12 && bytes[101] == 12)
+    }
+}

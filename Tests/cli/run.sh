@@ -54,6 +54,9 @@ expect 2 "does not exist or is not writable" -- "$BIN" tiles --workspace "$T/ws.
 expect 0 "wrote .*all.mbtiles: [0-9]+ tiles" -- "$BIN" tiles --workspace "$T/ws.sqlite" --minzoom 10 --maxzoom 12 --dir "$T/tiles"
 expect 0 "wrote [0-9]+ tiles" -- "$BIN" tiles export-dir --mbtiles "$T/tiles/all.mbtiles" --out "$T/static"
 expect 2 "not an MBTiles file" -- "$BIN" tiles export-dir --mbtiles "$T/ws.sqlite" --out "$T/static2"
+expect 0 "wrote .*all.pmtiles: [0-9]+ tiles \([0-9]+ entries, [0-9]+ distinct, 0 leaf directories\)" -- "$BIN" tiles export-pmtiles --mbtiles "$T/tiles/all.mbtiles" --out "$T/all.pmtiles"
+expect 0 "^PMTiles" -- head -c 7 "$T/all.pmtiles"
+expect 2 "not an MBTiles file" -- "$BIN" tiles export-pmtiles --mbtiles "$T/ws.sqlite" --out "$T/x.pmtiles"
 
 expect 2 "no cluster run 9" -- "$BIN" export --workspace "$T/ws.sqlite" --run 9 --out "$T/gj"
 expect 2 "levels must be shares" -- "$BIN" export --workspace "$T/ws.sqlite" --levels 5 --out "$T/gj"

@@ -1,9 +1,9 @@
 import CZlib
 import Foundation
 
-/// gzip (RFC 1952) compression through zlib, for JSON responses.
-enum Gzip {
-    static func compress(_ input: [UInt8], level: Int32 = 6) -> [UInt8]? {
+/// gzip (RFC 1952) compression through zlib: JSON responses, PMTiles directories.
+public enum Gzip {
+    public static func compress(_ input: [UInt8], level: Int32 = 6) -> [UInt8]? {
         var stream = z_stream()
         // windowBits 15 + 16 asks zlib for a gzip wrapper.
         guard
