@@ -29,10 +29,16 @@ struct Runs: ParsableCommand {
                         + r.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
                         + r.createdAt.prefix(19).padding(toLength: 22, withPad: " ", startingAt: 0)
                         + String(r.rows).padding(toLength: 10, withPad: " ", startingAt: 0)
-                        + r.algorithms.joined(separator: ",").padding(toLength: 34, withPad: " ", startingAt: 0)
-                        + Self.result(r).padding(toLength: 38, withPad: " ", startingAt: 0)
+                        + Self.fit(r.algorithms.joined(separator: ","), 34)
+                        + Self.fit(Self.result(r), 38)
                         + String(format: "%.2f", r.durationSeconds))
             }
+        }
+
+        /// `text` in a column of `width` characters, cut with an ellipsis when longer.
+        static func fit(_ text: String, _ width: Int) -> String {
+            let cut = text.count < width ? text : String(text.prefix(width - 2)) + "…"
+            return cut.padding(toLength: width, withPad: " ", startingAt: 0)
         }
 
         /// The figure a reader scans for: the chosen k and its scores, the hot cells, the best method.
@@ -51,7 +57,7 @@ struct Runs: ParsableCommand {
                 let best = m.filter { $0.key.hasSuffix(".pai_at_5pct") }.max { ($0.value, $1.key) < ($1.value, $0.key) }
                 guard let best else { return "\(f("folds", "%.0f")) folds" }
                 return
-                    "best at 5%: \(best.key.split(separator: ".")[0]) PAI \(String(format: "%.2f", best.value)), \(f("folds", "%.0f")) folds"
+                    "best at 5%: \(best.key.split(separator: ".")[0]) PAI \(String(format: "%.2f", best.value))"
             }
         }
     }
