@@ -217,5 +217,16 @@ import Testing
         #expect(u64(8) == 127 && u64(8) + u64(16) <= 16_384)  // the root in the first 16 KiB
         #expect(u64(48) > 0 && u64(56) + u64(64) == bytes.count && u64(72) == n)
         #expect(bytes[97] == 2 && bytes[99] == 2 && bytes[100] == 12 && bytes[101] == 12)
+        // Every tile reads back equal, through the leaves; a tile not stored is absent.
+        let reader = try PMTiles.Reader(path: dir.file("many.pmtiles"))
+        let mb = try MBTilesReader(path: dir.file("many.mbtiles"))
+        var checked = 0
+        try mb.forEach { z, x, y, data in
+            if checked % 7 == 0 { #expect(reader.tile(z: z, x: x, y: y) == data) }
+            checked += 1
+        }
+        let missing = (0..<4096).first { !placed.contains($0) } ?? 0
+        #expect(reader.tile(z: 12, x: missing % 4096, y: missing / 4096) == nil)
+        #expect(reader.tile(z: 3, x: 1, y: 1) == nil)
     }
 }

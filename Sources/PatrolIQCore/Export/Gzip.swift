@@ -28,3 +28,33 @@ public enum Gzip {
         return out
     }
 }
+
+extension Gzip {
+    /// The bytes of a gzip (or zlib) stream; nil when it is not one.
+    public static func decompress(_ input: [UInt8], limit: Int = 1 << 30) -> [UInt8]? {
+        var stream = z_stream()
+        // windowBits 15 + 32: detect a gzip or zlib header.
+        guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            return nil
+        }
+        defer { inflateEnd(&stream) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var input = input
+        var status: Int32 = Z_OK
+        input.withUnsafeMutableBufferPointer { ip in
+            stream.next_in = ip.baseAddress
+            stream.avail_in = uInt(ip.count)
+            repeat {
+                let produced = chunk.withUnsafeMutableBufferPointer { op -> Int in
+                    stream.next_out = op.baseAddress
+                    stream.avail_out = uInt(op.count)
+                    status = inflate(&stream, Z_NO_FLUSH)
+                    return op.count - Int(stream.avail_out)
+                }
+                out += chunk[0..<produced]
+            } while status == Z_OK && out.count <= limit && (stream.avail_in > 0 || stream.avail_out == 0)
+        }
+        return status == Z_STREAM_END ? out : nil
+    }
+}

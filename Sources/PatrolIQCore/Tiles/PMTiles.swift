@@ -183,4 +183,111 @@ public enum PMTiles {
         guard let packed = Gzip.compress(json, level: 9) else { throw RuntimeError("gzip failed on PMTiles metadata") }
         return packed
     }
+
+    /// Reads tiles back from an archive (gzip or uncompressed directories), for checks and serving.
+    public struct Reader {
+        let bytes: [UInt8]
+        let root: [Entry]
+        let leafOffset: Int
+        let dataOffset: Int
+        public let minZoom: Int
+        public let maxZoom: Int
+
+        public init(path: String) throws {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw InputError(file: path, "cannot read")
+            }
+            let b = [UInt8](data)
+            guard b.count >= 127, Array(b[0..<7]) == Array("PMTiles".utf8), b[7] == 3 else {
+                throw InputError(file: path, "not a PMTiles v3 archive")
+            }
+            func u64(_ at: Int) -> Int { (0..<8).reduce(0) { $0 | Int(b[at + $1]) << (8 * $1) } }
+            let gzip = b[97] == 2
+            let rootStart = u64(8)
+            let rootEnd = rootStart + u64(16)
+            guard rootStart >= 127, rootEnd <= b.count,
+                let root = Self.decode(Array(b[rootStart..<rootEnd]), gzip: gzip)
+            else { throw InputError(file: path, "PMTiles root directory cannot be read") }
+            bytes = b
+            self.root = root
+            leafOffset = u64(40)
+            dataOffset = u64(56)
+            minZoom = Int(b[100])
+            maxZoom = Int(b[101])
+            compressed = gzip
+        }
+
+        private let compressed: Bool
+
+        static func decode(_ raw: [UInt8], gzip: Bool) -> [Entry]? {
+            guard let b = gzip ? Gzip.decompress(raw) : raw else { return nil }
+            var i = 0
+            func next() -> UInt64? {
+                var v: UInt64 = 0
+                var shift: UInt64 = 0
+                while i < b.count, shift < 64 {
+                    let byte = b[i]
+                    i += 1
+                    v |= UInt64(byte & 0x7F) << shift
+                    if byte < 0x80 { return v }
+                    shift += 7
+                }
+                return nil
+            }
+            guard let n = next(), n < 10_000_000 else { return nil }
+            var entries = [Entry](repeating: Entry(tileID: 0, offset: 0, length: 0, runLength: 0), count: Int(n))
+            var id: UInt64 = 0
+            for k in 0..<Int(n) {
+                guard let d = next() else { return nil }
+                id += d
+                entries[k].tileID = id
+            }
+            for k in 0..<Int(n) {
+                guard let r = next() else { return nil }
+                entries[k].runLength = UInt32(truncatingIfNeeded: r)
+            }
+            for k in 0..<Int(n) {
+                guard let l = next() else { return nil }
+                entries[k].length = UInt32(truncatingIfNeeded: l)
+            }
+            for k in 0..<Int(n) {
+                guard let o = next() else { return nil }
+                entries[k].offset =
+                    o == 0 && k > 0 ? entries[k - 1].offset + UInt64(entries[k - 1].length) : o &- 1
+            }
+            return entries
+        }
+
+        /// The tile z/x/y, or nil when the archive has none.
+        public func tile(z: Int, x: Int, y: Int) -> [UInt8]? {
+            let id = tileID(z: z, x: x, y: y)
+            var directory = root
+            for _ in 0..<4 {
+                // The last entry at or before the ID.
+                var lo = 0
+                var hi = directory.count
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if directory[mid].tileID <= id { lo = mid + 1 } else { hi = mid }
+                }
+                guard lo > 0 else { return nil }
+                let e = directory[lo - 1]
+                // A damaged archive must not trap: offsets beyond the file are no tile.
+                guard e.offset < UInt64(bytes.count) else { return nil }
+                if e.runLength == 0 {
+                    let start = leafOffset + Int(e.offset)
+                    guard start + Int(e.length) <= bytes.count,
+                        let leaf = Self.decode(Array(bytes[start..<start + Int(e.length)]), gzip: compressed)
+                    else { return nil }
+                    directory = leaf
+                    continue
+                }
+                guard id < e.tileID + UInt64(e.runLength) else { return nil }
+                let start = dataOffset + Int(e.offset)
+                guard start + Int(e.length) <= bytes.count else { return nil }
+                return Array(bytes[start..<start + Int(e.length)])
+            }
+            return nil
+        }
+    }
 }
