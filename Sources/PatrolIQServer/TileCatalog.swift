@@ -64,6 +64,8 @@ final class TileCatalog: Sendable {
         let info: LayerInfo
         let path: String
         private let pool = NIOLockedValueBox<[MBTilesReader]>([])
+        /// A PMTiles archive (read whole into memory) instead of an MBTiles store.
+        private let archive: PMTiles.Reader?
 
         init(path: String, name: String, stamp: FileStamp) throws {
             self.path = path
@@ -72,8 +74,17 @@ final class TileCatalog: Sendable {
                 $0 += 1
                 return $0
             }
-            let r = try MBTilesReader(path: path)
-            let m = try r.metadata()
+            let m: [String: String]
+            if path.hasSuffix(".pmtiles") {
+                let a = try PMTiles.Reader(path: path)
+                archive = a
+                m = a.metadata()
+            } else {
+                archive = nil
+                let r = try MBTilesReader(path: path)
+                m = try r.metadata()
+                pool.withLockedValue { $0.append(r) }
+            }
             let b = m["bounds"].flatMap { GeoBounds(parsing: $0) }
             let c = m["center"]?.split(separator: ",").compactMap { Double($0) }
             info = LayerInfo(
@@ -81,7 +92,14 @@ final class TileCatalog: Sendable {
                 bounds: b, center: c?.count == 3 ? c : nil, metadata: m, tileSize: Int(m["tilesize"] ?? "") ?? 256,
                 legend: m["json"].flatMap { try? JSONDecoder().decode(TileLegend.Metadata.self, from: Data($0.utf8)) }?
                     .patroliq)
-            pool.withLockedValue { $0.append(r) }
+        }
+
+        /// The tile z/x/y (XYZ) with its content digest, or nil.
+        func tile(z: Int, x: Int, y: Int) throws -> (data: [UInt8], id: String)? {
+            if let archive {
+                return archive.tile(z: z, x: x, y: y).map { ($0, ContentDigest.of($0)) }
+            }
+            return try withReader { try $0.tileWithID(z: z, x: x, y: y) }
         }
 
         private static let opened = NIOLockedValueBox<UInt64>(0)
@@ -114,7 +132,9 @@ final class TileCatalog: Sendable {
         let known = stores.withLockedValue { $0[name] }
         if let known, now - known.checked < Self.recheck { return known.store }
         guard Self.isValidName(name) else { return nil }
-        let path = directory + "/" + name + ".mbtiles"
+        // An MBTiles store, else a PMTiles archive of the same name.
+        var path = directory + "/" + name + ".mbtiles"
+        if FileStamp(path) == nil { path = directory + "/" + name + ".pmtiles" }
         guard let stamp = FileStamp(path) else {
             stores.withLockedValue { $0[name] = nil }
             return nil
@@ -131,8 +151,10 @@ final class TileCatalog: Sendable {
     /// All layers (without their @2x variants), by name.
     func layers() -> [LayerInfo] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return files.filter { $0.hasSuffix(".mbtiles") && !$0.contains("@2x") }.sorted().compactMap {
-            store(String($0.dropLast(".mbtiles".count)))?.info
-        }
+        let names = Set(
+            files.filter { ($0.hasSuffix(".mbtiles") || $0.hasSuffix(".pmtiles")) && !$0.contains("@2x") }.map {
+                String($0.dropLast(".mbtiles".count))
+            })
+        return names.sorted().compactMap { store($0)?.info }
     }
 }

@@ -91,7 +91,7 @@ final class TileService: Sendable {
             guard readStore else { return nil }
             let stored: (data: [UInt8], id: String)?
             do {
-                stored = try store.withReader { try $0.tileWithID(z: z, x: x, y: y) }
+                stored = try store.tile(z: z, x: x, y: y)
             } catch {
                 // The detail (a path, SQLite's message) goes to the log, not to the client.
                 logger.error("tile store \(store.path) cannot be read: \(error)", source: "PatrolIQServer")

@@ -447,6 +447,30 @@ final class Fixture: @unchecked Sendable {
         }
     }
 
+    /// A PMTiles archive in the tiles directory is a layer like an MBTiles store: same tiles, TileJSON, catalogue.
+    @Test func pmtilesArchivesAreServed() async throws {
+        let dir = f.dir + "/pm-tiles"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        _ = try PMTiles.convert(mbtiles: f.config.tilesDirectory + "/all.mbtiles", to: dir + "/archive.pmtiles")
+        var c = f.config
+        c.tilesDirectory = dir
+        let t = f.busyTile
+        let want = try #require(
+            try MBTilesReader(path: f.config.tilesDirectory + "/all.mbtiles").tile(z: t.z, x: t.x, y: t.y))
+        try await f.app(c).test(.router) { client in
+            try await client.execute(uri: "/tiles/archive/\(t.z)/\(t.x)/\(t.y).png", method: .get) { r in
+                #expect(r.status == .ok && Array(buffer: r.body) == want && r.headers[.eTag] != nil)
+            }
+            try await client.execute(uri: "/tiles/archive.json", method: .get) { r in
+                let j = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
+                #expect(j["minzoom"] as? Int == 10 && j["maxzoom"] as? Int == 12 && j["patroliq"] is [String: Any])
+            }
+            try await client.execute(uri: "/tiles", method: .get) { r in
+                #expect(String(buffer: r.body).contains("\"name\":\"archive\""))
+            }
+        }
+    }
+
     @Test func staticFilesAndTraversal() async throws {
         try await f.app().test(.router) { client in
             try await client.execute(uri: "/", method: .get) { r in

@@ -210,6 +210,7 @@ public enum PMTiles {
             else { throw InputError(file: path, "PMTiles root directory cannot be read") }
             bytes = b
             self.root = root
+            metadataRange = u64(24)..<(u64(24) + u64(32))
             leafOffset = u64(40)
             dataOffset = u64(56)
             minZoom = Int(b[100])
@@ -218,6 +219,25 @@ public enum PMTiles {
         }
 
         private let compressed: Bool
+        private let metadataRange: Range<Int>
+
+        /// The archive's JSON metadata as MBTiles metadata: string members as they are, the others
+        /// (a legend, vector layers) gathered into one `json` document, as MBTiles keeps them.
+        public func metadata() -> [String: String] {
+            guard metadataRange.lowerBound >= 127, metadataRange.upperBound <= bytes.count,
+                let raw = compressed ? Gzip.decompress(Array(bytes[metadataRange])) : Array(bytes[metadataRange]),
+                let object = try? JSONSerialization.jsonObject(with: Data(raw)) as? [String: Any]
+            else { return ["minzoom": String(minZoom), "maxzoom": String(maxZoom)] }
+            var out: [String: String] = ["minzoom": String(minZoom), "maxzoom": String(maxZoom)]
+            var nested: [String: Any] = [:]
+            for (k, v) in object {
+                if let text = v as? String { out[k] = text } else { nested[k] = v }
+            }
+            if !nested.isEmpty, let json = try? JSONSerialization.data(withJSONObject: nested, options: [.sortedKeys]) {
+                out["json"] = String(decoding: json, as: UTF8.self)
+            }
+            return out
+        }
 
         static func decode(_ raw: [UInt8], gzip: Bool) -> [Entry]? {
             guard let b = gzip ? Gzip.decompress(raw) : raw else { return nil }
