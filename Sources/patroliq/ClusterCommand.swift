@@ -153,7 +153,10 @@ struct Cluster: ParsableCommand {
             try printJSON(record)
             return
         }
-        for n in record.notes { print(n) }
+        for n in record.notes {
+            print(n)
+            if n.hasPrefix("warning:") { FileHandle.standardError.write(Data("patroliq: \(n)\n".utf8)) }
+        }
         print(
             "wrote run \(record.id) to \(ws.workspace): \(o.algorithms.map(\.rawValue).joined(separator: ", ")) on \(t.count) incidents in \(String(format: "%.2f", record.durationSeconds)) s"
         )

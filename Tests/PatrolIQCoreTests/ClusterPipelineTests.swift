@@ -71,3 +71,13 @@ import Testing
         #expect(try RunStore(w).list().isEmpty)
     }
 }
+
+/// DBSCAN's parameters are fixed; at a density they were not chosen for, one zone swallows the city.
+@Suite struct DenseZoneWarningTests {
+    @Test func warnsWhenOneZoneHoldsMoreThanHalf() {
+        let w = ClusterPipeline.oneZoneWarning([0, 0, 0, -1], eps: 150, minSamples: 25)
+        #expect(w?.contains("one dense zone holds 75 % of the points (eps 150.0 m, min_samples 25)") == true)
+        #expect(ClusterPipeline.oneZoneWarning([0, 0, 1, 1, -1], eps: 150, minSamples: 25) == nil)
+        #expect(ClusterPipeline.oneZoneWarning([-1, -1], eps: 150, minSamples: 25) == nil)
+    }
+}

@@ -83,6 +83,17 @@ public struct ClusterOutput: Sendable {
 
 /// Runs the requested analyses on a workspace's incidents.
 public enum ClusterPipeline {
+    /// A warning when one dense zone holds more than half the points: fixed parameters that fit a
+    /// smaller or sparser data set merge the whole city at this density, and the layer means nothing.
+    static func oneZoneWarning(_ labels: [Int32], eps: Double, minSamples: Int) -> String? {
+        var sizes: [Int32: Int] = [:]
+        for l in labels where l >= 0 { sizes[l, default: 0] += 1 }
+        guard let largest = sizes.values.max(), labels.count > 0, largest * 2 > labels.count else { return nil }
+        return
+            "warning: dbscan: one dense zone holds \(String(format: "%.0f", 100 * Double(largest) / Double(labels.count))) % "
+            + "of the points (eps \(eps) m, min_samples \(minSamples)): raise --min-samples or lower --eps for data this dense"
+    }
+
     public typealias Progress = @Sendable (String) -> Void
 
     public static func run(
@@ -173,6 +184,9 @@ public enum ClusterPipeline {
             out.notes.append(
                 "dbscan: \(r.clusterCount) dense zones, \(r.noiseCount) noise points (\(String(format: "%.1f", 100 * Double(r.noiseCount) / Double(max(n, 1)))) %)"
             )
+            if let warning = Self.oneZoneWarning(r.labels, eps: o.eps, minSamples: o.minSamples) {
+                out.notes.append(warning)
+            }
         }
 
         if o.algorithms.contains(.ward) {
