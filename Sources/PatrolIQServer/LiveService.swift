@@ -177,17 +177,14 @@ final class LiveService: Sendable {
             return Response(status: .notModified, headers: headers)
         }
         let hit = try cachedOrRendered(tag: tag, filter: f, loaded: l, z: z, x: x, y: y)
-        return Self.response(hit, emptyTile: emptyTile, headers: headers)
+        return response(hit, headers: headers)
     }
 
-    /// A 200 with the tile, or for a tile without colour the shared empty tile (or 204).
-    static func response(_ hit: TileHit?, emptyTile: ServerConfiguration.EmptyTileMode, headers: HTTPFields)
-        -> Response
-    {
+    /// A 200 with the tile, or for a tile without colour the shared empty tile made once in `init` (or 204).
+    private func response(_ hit: TileHit?, headers: HTTPFields) -> Response {
         if let hit { return Response(status: .ok, headers: hit.headers, body: .init(byteBuffer: hit.data)) }
         if emptyTile == .noContent { return Response(status: .noContent, headers: headers) }
-        return Response(
-            status: .ok, headers: headers, body: .init(byteBuffer: TileService.emptyPNG(256, maxAge: 0).data))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: empty))
     }
 
     /// The tile from the cache, or rendered now and cached (nil: no colour). The cache holds at most

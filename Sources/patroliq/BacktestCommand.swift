@@ -85,7 +85,7 @@ struct BacktestCommand: ParsableCommand {
         let w = try Workspace(path: ws.workspace, readOnly: noStore)
         let info = try w.info()
         let t = try w.incidents(columns: ["time", "type", "hour", "weekday", "x", "y"])
-        let keep = try filterOptions.rows(t, of: w)
+        let keep = try FilterOptions.rows(f, t, of: w)
         let points = t.points
         let grid = HotspotGrid(area: points, selected: { keep[$0] }, cellSize: cell)
         let sample = IncidentSample(points: points, times: t.time, grid: grid) { keep[$0] }

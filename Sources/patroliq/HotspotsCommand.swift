@@ -46,7 +46,7 @@ struct Hotspots: ParsableCommand {
         let w = try Workspace(path: ws.workspace, readOnly: noStore)
         let info = try w.info()
         let t = try w.incidents(columns: ["time", "type", "hour", "weekday", "x", "y"])
-        let selected = try filterOptions.rows(t, of: w)
+        let selected = try FilterOptions.rows(f, t, of: w)
         let counted = selected.filter { $0 }.count
         guard counted > 0 else { throw InputError(file: ws.workspace, "no incidents pass the filter") }
         let read = Date()

@@ -145,10 +145,11 @@ struct FilterOptions: ParsableArguments {
         return f
     }
 
-    /// The filter's rows of the workspace's incidents `t`; an unknown type is an input error naming it.
-    func rows(_ t: IncidentTable, of w: Workspace) throws -> [Bool] {
+    /// The rows of the workspace's incidents `t` that pass `f` (parsed once by `filter()`); an unknown
+    /// type is an input error naming it.
+    static func rows(_ f: IncidentFilter, _ t: IncidentTable, of w: Workspace) throws -> [Bool] {
         do {
-            return try filter().rows(t, typeNames: try w.dictionaries().type)
+            return try f.rows(t, typeNames: try w.dictionaries().type)
         } catch let e as IncidentFilter.Invalid {
             throw InputError(file: w.path, field: e.parameter, e.message)
         }

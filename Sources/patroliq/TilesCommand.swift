@@ -75,12 +75,7 @@ struct Tiles: ParsableCommand {
                 columns: filter.columns.union(["latitude", "longitude", "type", "hour", "weekend"]))
             guard t.count > 0 else { throw InputError(file: ws.workspace, "workspace holds no incidents") }
             let names = try w.dictionaries().type
-            let passes: [Bool]
-            do {
-                passes = try filter.isEmpty ? [Bool](repeating: true, count: t.count) : filter.rows(t, typeNames: names)
-            } catch let e as IncidentFilter.Invalid {
-                throw InputError(file: ws.workspace, field: e.parameter, e.message)
-            }
+            let passes = try FilterOptions.rows(filter, t, of: w)
             let store = RunStore(w)
             let patternLabels =
                 try store.hasRuns
