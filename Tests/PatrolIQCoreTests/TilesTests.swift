@@ -76,6 +76,19 @@ import Testing
         }
     }
 
+    @Test func vectorColourIndicesEqualTheScalarOnes() throws {
+        var rng = SeededRandom(seed: 3)
+        // Edges (0, the floor, 1, above 1, negative, NaN, infinity) and a spread; 83 values, so the tail
+        // after the last group of eight is exercised too.
+        var v: [Float] = [0, -0.0, -1, 0.02, 0.0275, 0.5, 1, 1.0000001, 7, .nan, .infinity, -.infinity]
+        v += (0..<71).map { _ in Float(rng.unit() * 1.4 - 0.1) }
+        let scale: Float = 0.73
+        let idx = try #require(ColorRamp.indices(v, scale: scale))
+        #expect(idx == v.map { ColorRamp.index($0 * scale) })
+        #expect(idx.contains(255) && idx.contains(0) && idx.contains(1))
+        #expect(ColorRamp.indices([0, 0.01, -3, .nan], scale: 1) == nil)
+    }
+
     @Test func pngRoundTripThroughLibpng() throws {
         let ramp = try #require(ColorRamp(name: "heat"))
         var idx = [UInt8](repeating: 0, count: 256 * 256)

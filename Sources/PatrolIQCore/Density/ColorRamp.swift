@@ -52,6 +52,42 @@ public struct ColorRamp: Sendable, Equatable {
         return UInt8(min(255, 1 + Int((min(v, 1) - floor) / (1 - floor) * 254.999)))
     }
 
+    /// `index(v * scale)` of every value, eight at a time, and whether any is coloured (nil when
+    /// none is: such a tile is not drawn). The same indices as the scalar function, bit for bit.
+    public static func indices(_ values: [Float], scale: Float, floor: Float = 0.02) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: values.count)
+        var top: UInt8 = 0
+        let step = (1 - floor) as Float
+        values.withUnsafeBufferPointer { v in
+            out.withUnsafeMutableBufferPointer { o in
+                var i = 0
+                while i + 8 <= v.count {
+                    let x = SIMD8<Float>(v[i..<(i + 8)]) * scale
+                    // As `index`: truncation of a positive value is its floor, and min(…, 1) keeps it ≤ 254.
+                    let t = (x.replacing(with: 1, where: x .> 1) - floor) / step * 254.999
+                    // floor(t) without a libm call per lane: adding 2²³ rounds to a whole number, one too
+                    // many when it rounded up. 1 + floor(t) is then in 1…255 (0 below the floor), the low
+                    // byte of its bit pattern once 2²³ is added again.
+                    let coloured = x .> floor
+                    let tt = t.replacing(with: 0, where: .!coloured)
+                    var whole = (tt + 0x1p23) - 0x1p23
+                    whole.replace(with: whole - 1, where: whole .> tt)
+                    whole = (whole + 1).replacing(with: 0, where: .!coloured) + 0x1p23
+                    let k = SIMD8<UInt8>(truncatingIfNeeded: unsafeBitCast(whole, to: SIMD8<UInt32>.self))
+                    for j in 0..<8 { o[i + j] = k[j] }
+                    top = max(top, k.max())
+                    i += 8
+                }
+                while i < v.count {
+                    o[i] = index(v[i] * scale, floor: floor)
+                    top = max(top, o[i])
+                    i += 1
+                }
+            }
+        }
+        return top > 0 ? out : nil
+    }
+
     static func linear(_ c: Double) -> Double {
         let v = c / 255
         return v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4)

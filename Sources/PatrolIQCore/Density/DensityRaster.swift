@@ -146,7 +146,9 @@ public struct DensityRaster: Sendable {
                                 let lo = max(cols.lowerBound, -t)
                                 let hi = min(cols.upperBound, w - t)
                                 if lo >= hi { continue }
-                                for x in lo..<hi { dst[x] += row[x + t] * kt }
+                                // Shifted once, so the loop has no index arithmetic to check and vectorises.
+                                let shifted = row + t
+                                for x in lo..<hi { dst[x] += shifted[x] * kt }
                             }
                         }
                     }
@@ -231,34 +233,51 @@ public struct DensityRaster: Sendable {
         let r0 = max(0, cy.min()!)
         let r1 = min(height - 1, cy.max()! + 3)
         guard r0 <= r1, cx.max()! + 3 >= 0, cx.min()! < width else { return out }
-        // Horizontal pass over the raster rows the tile needs.
-        var h = [Float](repeating: 0, count: (r1 - r0 + 1) * n)
+        // Horizontal pass over the raster rows the tile needs, then the vertical one; unsafe buffers so
+        // the inner loops carry no bounds checks (the vertical one vectorises). Each sum adds its four
+        // terms in tap order whatever the path, so the result does not depend on where a column sits.
+        let rows = r1 - r0 + 1
+        var h = [Float](repeating: 0, count: rows * n)
         values.withUnsafeBufferPointer { vp in
-            let V = vp.baseAddress!
-            for r in r0...r1 {
-                let row = V + r * width
-                for i in 0..<n {
-                    var acc: Float = 0
-                    let c = cx[i]
-                    let w = wx[i]
-                    for k in 0..<4 where c + k >= 0 && c + k < width { acc += row[c + k] * w[k] }
-                    h[(r - r0) * n + i] = acc
+            h.withUnsafeMutableBufferPointer { hp in
+                let width = self.width
+                for r in r0...r1 {
+                    let row = vp.baseAddress! + r * width
+                    let dst = hp.baseAddress! + (r - r0) * n
+                    for i in 0..<n {
+                        let c = cx[i]
+                        let w = wx[i]
+                        var acc: Float = 0
+                        if c >= 0 && c + 3 < width {
+                            acc += row[c] * w[0]
+                            acc += row[c + 1] * w[1]
+                            acc += row[c + 2] * w[2]
+                            acc += row[c + 3] * w[3]
+                        } else {
+                            for k in 0..<4 where c + k >= 0 && c + k < width { acc += row[c + k] * w[k] }
+                        }
+                        dst[i] = acc
+                    }
                 }
             }
         }
-        // Vertical pass.
-        for j in 0..<n {
-            let c = cy[j]
-            let w = wy[j]
-            for k in 0..<4 {
-                let r = c + k
-                guard r >= r0 && r <= r1, w[k] != 0 else { continue }
-                let wk = w[k]
-                let base = (r - r0) * n
-                for i in 0..<n { out[j * n + i] += h[base + i] * wk }
+        h.withUnsafeBufferPointer { hp in
+            out.withUnsafeMutableBufferPointer { op in
+                for j in 0..<n {
+                    let c = cy[j]
+                    let w = wy[j]
+                    let dst = op.baseAddress! + j * n
+                    for k in 0..<4 {
+                        let r = c + k
+                        guard r >= r0 && r <= r1, w[k] != 0 else { continue }
+                        let wk = w[k]
+                        let src = hp.baseAddress! + (r - r0) * n
+                        for i in 0..<n { dst[i] += src[i] * wk }
+                    }
+                    for i in 0..<n { dst[i] = max(dst[i], 0) }
+                }
             }
         }
-        for i in 0..<out.count where out[i] < 0 { out[i] = 0 }
         return out
     }
 

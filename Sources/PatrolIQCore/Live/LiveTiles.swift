@@ -61,11 +61,14 @@ public struct LiveTiles: Sendable {
             let world = Float(tileSize << z)
             let a = SIMD2<Float>(lo) / world - 16 / world
             let b = SIMD2<Float>(hi) / world + 16 / world
-            let m = index.mercator
-            index.runs(zoom: z, from: lo, to: hi) { r in
-                for i in r where p.mask[i] {
-                    let q = m[i]
-                    if q.x >= a.x, q.y >= a.y, q.x <= b.x, q.y <= b.y { add(t.longitude[i], t.latitude[i]) }
+            p.mask.withUnsafeBufferPointer { mask in
+                index.mercator.withUnsafeBufferPointer { m in
+                    index.runs(zoom: z, from: lo, to: hi) { r in
+                        for i in r where mask[i] {
+                            let q = m[i]
+                            if q.x >= a.x, q.y >= a.y, q.x <= b.x, q.y <= b.y { add(t.longitude[i], t.latitude[i]) }
+                        }
+                    }
                 }
             }
         }
@@ -73,13 +76,7 @@ public struct LiveTiles: Sendable {
         let side = WebMercator.metresPerPixel(lat: index.centerLat, zoom: z, tileSize: tileSize) * Double(raster.factor)
         // As the MBTiles renderer: the reciprocal of the Float cap (the same Float at the reference zoom).
         let inv = 1 / Float(p.capPerKm2 * side * side / 1e6)
-        var any = false
-        let idx = raster.tile(x: x, y: y).map { v -> UInt8 in
-            let c = ColorRamp.index(v * inv)
-            if c != 0 { any = true }
-            return c
-        }
-        guard any else { return nil }
+        guard let idx = ColorRamp.indices(raster.tile(x: x, y: y), scale: inv) else { return nil }
         // zlib level 2: a live tile is answered now and cached in memory, not archived; twice as fast
         // to compress as the stored layers' level 6, about a tenth larger.
         return try PNGCodec.encodePalette(

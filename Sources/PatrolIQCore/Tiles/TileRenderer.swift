@@ -60,15 +60,8 @@ public enum TileRenderer {
                 let E = ep.baseAddress!
                 parallelRanges(tiles.count, parts: workerCount, minimum: 2) { range, _ in
                     for k in range {
-                        let v = raster.tile(x: tiles[k].x, y: tiles[k].y)
-                        let inv = 1 / cap
-                        var any = false
-                        let idx = v.map { f -> UInt8 in
-                            let c = ColorRamp.index(f * inv)
-                            if c != 0 { any = true }
-                            return c
-                        }
-                        guard any else { continue }
+                        guard let idx = ColorRamp.indices(raster.tile(x: tiles[k].x, y: tiles[k].y), scale: 1 / cap)
+                        else { continue }
                         E[k] = try? PNGCodec.encodePalette(
                             width: tileSize, height: tileSize, indices: idx, palette: ramp.rgba)
                     }
