@@ -90,7 +90,7 @@ final class DashboardData: Sendable {
                 },
                 ward: ward.map {
                     RunDocument.Dendrogram(
-                        mode: $0.mode, leaves: $0.leaves,
+                        mode: $0.mode.rawValue, leaves: $0.leaves,
                         topMerges: Self.topMerges($0.merges, leaves: $0.leaves, keep: 24))
                 })
         }

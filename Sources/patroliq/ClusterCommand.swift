@@ -157,8 +157,11 @@ struct Cluster: ParsableCommand {
             print(n)
             if n.hasPrefix("warning:") { FileHandle.standardError.write(Data("patroliq: \(n)\n".utf8)) }
         }
+        let stages = o.algorithms.compactMap { a in
+            record.metrics["seconds.\(a.rawValue)"].map { "\(a.rawValue) \(String(format: "%.2f", $0))" }
+        }
         print(
-            "wrote run \(record.id) to \(ws.workspace): \(o.algorithms.map(\.rawValue).joined(separator: ", ")) on \(t.count) incidents in \(String(format: "%.2f", record.durationSeconds)) s"
+            "wrote run \(record.id) to \(ws.workspace): \(o.algorithms.map(\.rawValue).joined(separator: ", ")) on \(t.count) incidents in \(String(format: "%.2f", record.durationSeconds)) s (\(stages.joined(separator: ", ")) s)"
         )
     }
 }

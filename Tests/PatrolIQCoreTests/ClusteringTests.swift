@@ -147,6 +147,58 @@ func referenceDBSCAN(_ p: [SIMD2<Double>], eps: Double, minSamples: Int) -> (
         #expect(ClusterMetrics.silhouette(x, labels: [Int32](repeating: 0, count: x.rows)) == nil)
     }
 
+    @Test func weightedRowsAreTheRowsRepeated() throws {
+        // 40 distinct 6-feature rows with multiplicities 1…5, and the same rows written out.
+        var rng = SeededRandom(seed: 11)
+        let distinct = (0..<40).map { i in (0..<6).map { _ in Double(i % 4) * 3 + rng.gaussian() } }
+        let weights = (0..<40).map { _ in Double(1 + rng.below(5)) }
+        let x = Matrix(rows: 40, cols: 6, data: distinct.flatMap { $0 })
+        var repeated: [Double] = []
+        var rowOf: [Int] = []
+        for (i, w) in weights.enumerated() {
+            for _ in 0..<Int(w) {
+                repeated += distinct[i]
+                rowOf.append(i)
+            }
+        }
+        let big = Matrix(rows: rowOf.count, cols: 6, data: repeated)
+        let fit = KMeans(k: 4, restarts: 5, seed: 3).fit(x, weights: weights)
+        // Lloyd's fixed point with weights: every centre is the weighted mean of its members.
+        for j in 0..<4 {
+            let members = (0..<40).filter { fit.labels[$0] == j }
+            let total = members.reduce(0.0) { $0 + weights[$1] }
+            #expect(total > 0)
+            for t in 0..<6 {
+                let mean = members.reduce(0.0) { $0 + weights[$1] * x.data[$1 * 6 + t] } / total
+                #expect(abs(fit.centers.data[j * 6 + t] - mean) <= 1e-9 * max(1, abs(mean)))
+            }
+        }
+        // Inertia and silhouette of the weighted rows are those of the rows repeated.
+        let expanded = rowOf.map { fit.labels[$0] }
+        let inertia = (0..<big.rows).reduce(0.0) { s, i in
+            let c = Int(expanded[i])
+            return s + (0..<6).reduce(0.0) { $0 + pow(big.data[i * 6 + $1] - fit.centers.data[c * 6 + $1], 2) }
+        }
+        #expect(abs(fit.inertia - inertia) <= 1e-9 * inertia)
+        let weighted = try #require(ClusterMetrics.silhouette(x, labels: fit.labels, weights: weights))
+        let plain = try #require(ClusterMetrics.silhouette(big, labels: expanded))
+        #expect(abs(weighted - plain) < 1e-12)
+    }
+
+    @Test func silhouetteDoesNotDependOnTheThreadCount() throws {
+        let (pts, _) = blobs(seed: 5, perBlob: 700)
+        let x = Matrix(points: pts)
+        let labels = KMeans(k: 6, seed: 2).fit(x).labels
+        let saved = Parallelism.threads
+        defer { Parallelism.threads = saved }
+        var values: [Double] = []
+        for threads in [1, 2, 8] {
+            Parallelism.threads = threads
+            values.append(try #require(ClusterMetrics.silhouette(x, labels: labels)))
+        }
+        #expect(values[0] == values[1] && values[1] == values[2])
+    }
+
     @Test func dbscanEqualsScikitLearn() throws {
         let ref = Reference.shared
         let r = DBSCAN(eps: ref.dbscan.eps, minSamples: ref.dbscan.min_samples).fit(ref.simd)

@@ -3,97 +3,46 @@
 public enum ClusterMetrics {
     /// Mean silhouette over all rows: O(n²), for inputs up to tens of thousands of rows.
     /// A row alone in its cluster scores 0; needs 2 ≤ clusters ≤ n − 1.
-    public static func silhouette(_ x: Matrix, labels: [Int32]) -> Double? {
+    ///
+    /// `weights` make a row count as that many identical rows (the temporal patterns' distinct rows):
+    /// the value is then the silhouette of the rows repeated.
+    public static func silhouette(_ x: Matrix, labels: [Int32], weights: [Double]? = nil) -> Double? {
         let n = x.rows
-        let ids = Array(Set(labels)).sorted()
-        guard ids.count >= 2, ids.count < n else { return nil }
-        var index = [Int32: Int]()
-        for (i, l) in ids.enumerated() { index[l] = i }
-        let k = ids.count
-        // Rows grouped by cluster, so each cluster's distance sum is one contiguous loop.
-        let order = (0..<n).sorted { (index[labels[$0]]!, $0) < (index[labels[$1]]!, $1) }
-        let d = x.cols
-        var xs = [Double](repeating: 0, count: n * d)
-        var bounds = [Int](repeating: 0, count: k + 1)
-        var lab = [Int](repeating: 0, count: n)
+        let groups = LabelGroups(labels)
+        let total = weights?.reduce(0, +) ?? Double(n)
+        guard groups.count >= 2, Double(groups.count) < total else { return nil }
+        let w = weights ?? [Double](repeating: 1, count: n)
+        // Rows grouped by cluster (stable), features as columns padded by 8 rows of weight 0, so every
+        // distance loop runs eight rows at a time without a tail.
+        let order = (0..<n).sorted { (groups.index[$0], $0) < (groups.index[$1], $1) }
+        let bounds = groups.bounds(order)
+        let padded = n + 8
+        var columns = [[Double]](repeating: [Double](repeating: 0, count: padded), count: x.cols)
+        var rowWeights = [Double](repeating: 0, count: padded)
         for (r, i) in order.enumerated() {
-            for t in 0..<d { xs[r * d + t] = x.data[i * d + t] }
-            lab[r] = index[labels[i]]!
-            bounds[lab[r] + 1] += 1
+            for t in 0..<x.cols { columns[t][r] = x.data[i * x.cols + t] }
+            rowWeights[r] = w[i]
         }
-        for c in 0..<k { bounds[c + 1] += bounds[c] }
-        var scores = [Double](repeating: 0, count: n)
-        let colX = d == 2 ? (0..<n).map { xs[2 * $0] } : []
-        let colY = d == 2 ? (0..<n).map { xs[2 * $0 + 1] } : []
-        colX.withUnsafeBufferPointer { cxp in
-            colY.withUnsafeBufferPointer { cyp in
-                xs.withUnsafeBufferPointer { xp in
-                    scores.withUnsafeMutableBufferPointer { sp in
-                        let S = sp.baseAddress!
-                        let X = xp.baseAddress!
-                        let XS = cxp.baseAddress ?? X
-                        let YS = cyp.baseAddress ?? X
-                        parallelRanges(n, parts: workerCount, minimum: 256) { range, _ in
-                            var sums = [Double](repeating: 0, count: k)
-                            for i in range {
-                                for c in 0..<k {
-                                    var acc = 0.0
-                                    if d == 2 {
-                                        // Four distances per step on separate x and y columns.
-                                        let px = X[2 * i]
-                                        let py = X[2 * i + 1]
-                                        var j = bounds[c]
-                                        let e = bounds[c + 1]
-                                        var v = SIMD4<Double>.zero
-                                        let rx = UnsafeRawPointer(XS)
-                                        let ry = UnsafeRawPointer(YS)
-                                        while j + 4 <= e {
-                                            let dx =
-                                                rx.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self) - px
-                                            let dy =
-                                                ry.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self) - py
-                                            v += (dx * dx + dy * dy).squareRoot()
-                                            j += 4
-                                        }
-                                        acc = v.sum()
-                                        while j < e {
-                                            let dx = px - XS[j]
-                                            let dy = py - YS[j]
-                                            acc += (dx * dx + dy * dy).squareRoot()
-                                            j += 1
-                                        }
-                                    } else {
-                                        for j in bounds[c]..<bounds[c + 1] {
-                                            acc += squaredDistance(X, i, X, j, d).squareRoot()
-                                        }
-                                    }
-                                    sums[c] = acc
-                                }
-                                let own = lab[i]
-                                let size = bounds[own + 1] - bounds[own]
-                                if size <= 1 {
-                                    S[i] = 0
-                                    continue
-                                }
-                                let a = sums[own] / Double(size - 1)
-                                var b = Double.infinity
-                                for c in 0..<k where c != own {
-                                    b = min(b, sums[c] / Double(bounds[c + 1] - bounds[c]))
-                                }
-                                let m = max(a, b)
-                                S[i] = m > 0 ? (b - a) / m : 0
-                            }
-                        }
-                    }
-                }
+        let sums = DistanceSums(columns: columns, weights: rowWeights, bounds: bounds).compute()
+        let k = groups.count
+        var clusterWeight = [Double](repeating: 0, count: k)
+        for c in 0..<k { for r in bounds[c]..<bounds[c + 1] { clusterWeight[c] += rowWeights[r] } }
+        var byRow = [Double](repeating: 0, count: n)
+        for c in 0..<k {
+            for r in bounds[c]..<bounds[c + 1] {
+                // a: mean distance to the other members; b: to the nearest other cluster.
+                guard clusterWeight[c] > 1 else { continue }
+                let a = sums[c * padded + r] / (clusterWeight[c] - 1)
+                var b = Double.infinity
+                for c2 in 0..<k where c2 != c { b = min(b, sums[c2 * padded + r] / clusterWeight[c2]) }
+                let m = max(a, b)
+                byRow[order[r]] = m > 0 ? (b - a) / m : 0
             }
         }
-        // Sum in the original row order, so the result does not depend on the grouping.
-        var total = 0.0
-        var byRow = [Double](repeating: 0, count: n)
-        for (r, i) in order.enumerated() { byRow[i] = scores[r] }
-        for v in byRow { total += v }
-        return total / Double(n)
+        // Summed in the original row order, so the result does not depend on the grouping.
+        var sum = 0.0
+        for i in 0..<n { sum += w[i] * byRow[i] }
+        return sum / total
     }
 
     /// Silhouette on a random sample of `size` rows (all rows when n ≤ size), as scikit-learn's
@@ -110,40 +59,34 @@ public enum ClusterMetrics {
         return silhouette(x.select(pick), labels: pick.map { labels[$0] })
     }
 
-    /// Means of the rows of each label; `ids` are the labels in ascending order.
-    static func centroids(_ x: Matrix, labels: [Int32]) -> (
-        ids: [Int32], centers: Matrix, sizes: [Int], index: [Int32: Int]
-    ) {
-        let ids = Array(Set(labels)).sorted()
-        var index = [Int32: Int]()
-        for (i, l) in ids.enumerated() { index[l] = i }
+    /// Means of the rows of each label, in ascending label order, with their sizes.
+    static func centroids(_ x: Matrix, groups: LabelGroups) -> (centers: Matrix, sizes: [Int]) {
         let d = x.cols
-        var sums = [Double](repeating: 0, count: ids.count * d)
-        var sizes = [Int](repeating: 0, count: ids.count)
+        var sums = [Double](repeating: 0, count: groups.count * d)
+        var sizes = [Int](repeating: 0, count: groups.count)
         for i in 0..<x.rows {
-            let c = index[labels[i]]!
+            let c = groups.index[i]
             sizes[c] += 1
             for t in 0..<d { sums[c * d + t] += x.data[i * d + t] }
         }
-        for c in 0..<ids.count where sizes[c] > 0 {
+        for c in 0..<groups.count where sizes[c] > 0 {
             for t in 0..<d { sums[c * d + t] /= Double(sizes[c]) }
         }
-        return (ids, Matrix(rows: ids.count, cols: d, data: sums), sizes, index)
+        return (Matrix(rows: groups.count, cols: d, data: sums), sizes)
     }
 
     /// Davies–Bouldin index (lower is better).
     public static func daviesBouldin(_ x: Matrix, labels: [Int32]) -> Double? {
-        let (ids, c, _, index) = centroids(x, labels: labels)
-        let k = ids.count
+        let groups = LabelGroups(labels)
+        let (c, sizes) = centroids(x, groups: groups)
+        let k = groups.count
         guard k >= 2 else { return nil }
         var scatter = [Double](repeating: 0, count: k)
-        var sizes = [Int](repeating: 0, count: k)
         x.data.withUnsafeBufferPointer { xp in
             c.data.withUnsafeBufferPointer { cp in
                 for i in 0..<x.rows {
-                    let l = index[labels[i]]!
+                    let l = groups.index[i]
                     scatter[l] += squaredDistance(xp.baseAddress!, i, cp.baseAddress!, l, x.cols).squareRoot()
-                    sizes[l] += 1
                 }
             }
         }
@@ -166,8 +109,9 @@ public enum ClusterMetrics {
 
     /// Calinski–Harabasz index (higher is better).
     public static func calinskiHarabasz(_ x: Matrix, labels: [Int32]) -> Double? {
-        let (ids, c, sizes, index) = centroids(x, labels: labels)
-        let k = ids.count
+        let groups = LabelGroups(labels)
+        let (c, sizes) = centroids(x, groups: groups)
+        let k = groups.count
         let n = x.rows
         guard k >= 2, n > k else { return nil }
         let d = x.cols
@@ -186,11 +130,121 @@ public enum ClusterMetrics {
         var intra = 0.0
         x.data.withUnsafeBufferPointer { xp in
             c.data.withUnsafeBufferPointer { cp in
-                for i in 0..<n {
-                    intra += squaredDistance(xp.baseAddress!, i, cp.baseAddress!, index[labels[i]]!, d)
-                }
+                for i in 0..<n { intra += squaredDistance(xp.baseAddress!, i, cp.baseAddress!, groups.index[i], d) }
             }
         }
         return intra == 0 ? 1 : extra * Double(n - k) / (intra * Double(k - 1))
+    }
+}
+
+/// Labels renumbered 0..<count in ascending label order: an array lookup per row instead of a hash.
+struct LabelGroups {
+    /// Each row's group.
+    let index: [Int]
+    let count: Int
+
+    init(_ labels: [Int32]) {
+        let ids = Array(Set(labels)).sorted()
+        count = ids.count
+        guard let low = ids.first, let high = ids.last else {
+            index = []
+            return
+        }
+        var slot = [Int](repeating: 0, count: Int(high) - Int(low) + 1)
+        for (g, l) in ids.enumerated() { slot[Int(l) - Int(low)] = g }
+        index = labels.map { slot[Int($0) - Int(low)] }
+    }
+
+    /// Where each group starts in `order` (rows sorted by group), and the end.
+    func bounds(_ order: [Int]) -> [Int] {
+        var b = [Int](repeating: 0, count: count + 1)
+        for i in order { b[index[i] + 1] += 1 }
+        for c in 0..<count { b[c + 1] += b[c] }
+        return b
+    }
+}
+
+/// For every row and cluster, the weighted sum of distances from the row to the cluster's rows (rows
+/// sorted by cluster), stored cluster-major: `sums[c * rows + r]`. Each distance is computed once, for
+/// the pair: cluster A's task adds row i's distances to the rows after it into row i's sums and into
+/// column A of those rows. A task owns its rows' entries from column A on and column A of later rows,
+/// so tasks never write the same entry and each entry is added in one fixed order whatever the
+/// thread count.
+private struct DistanceSums {
+    /// Features column by column, `stride` values each (rows then 8 rows of padding, weight 0).
+    let columns: [Double]
+    let weights: [Double]
+    let bounds: [Int]
+    let stride: Int
+
+    init(columns: [[Double]], weights: [Double], bounds: [Int]) {
+        self.columns = columns.flatMap { $0 }
+        self.weights = weights
+        self.bounds = bounds
+        stride = weights.count
+    }
+
+    func compute() -> [Double] {
+        let k = bounds.count - 1
+        var sums = [Double](repeating: 0, count: stride * k)
+        sums.withUnsafeMutableBufferPointer { out in
+            columns.withUnsafeBufferPointer { x in
+                weights.withUnsafeBufferPointer { w in
+                    let shared = UncheckedSendable((out.baseAddress!, x.baseAddress!, w.baseAddress!))
+                    parallelRanges(k, parts: k, minimum: 2) { clusters, _ in
+                        let (out, x, w) = shared.value
+                        for a in clusters { accumulate(cluster: a, sums: out, x: x, w: w) }
+                    }
+                }
+            }
+        }
+        return sums
+    }
+
+    @inline(__always)
+    private func load(_ p: UnsafePointer<Double>, _ j: Int) -> SIMD8<Double> {
+        UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Double>.self)
+    }
+
+    private func accumulate(
+        cluster a: Int, sums: UnsafeMutablePointer<Double>, x: UnsafePointer<Double>, w: UnsafePointer<Double>
+    ) {
+        let k = bounds.count - 1
+        let d = columns.count / stride
+        let lane = SIMD8<Int64>(0, 1, 2, 3, 4, 5, 6, 7)
+        let columnA = sums + a * stride
+        for i in bounds[a]..<bounds[a + 1] {
+            let wi = w[i]
+            for b in a..<k {
+                let start = b == a ? i + 1 : bounds[b]
+                let end = bounds[b + 1]
+                guard start < end else { continue }
+                var acc = SIMD8<Double>.zero
+                var j = start
+                while j < end {
+                    // Eight rows; lanes past the cluster's end are zeroed (the padding keeps loads in range,
+                    // and the entries they would add to are this task's, unchanged by adding 0).
+                    var q = SIMD8<Double>.zero
+                    if d == 2 {
+                        let dx = load(x, j) - x[i]
+                        let dy = load(x + stride, j) - x[stride + i]
+                        q = dx * dx + dy * dy
+                    } else {
+                        for t in 0..<d {
+                            let v = load(x + t * stride, j) - x[t * stride + i]
+                            q += v * v
+                        }
+                    }
+                    var dist = q.squareRoot()
+                    if end - j < 8 { dist.replace(with: 0, where: lane .>= Int64(end - j)) }
+                    acc += dist * load(w, j)
+                    let column = UnsafeMutableRawPointer(columnA + j)
+                    column.storeBytes(
+                        of: column.loadUnaligned(as: SIMD8<Double>.self) + dist * wi, as: SIMD8<Double>.self)
+                    j += 8
+                }
+                sums[b * stride + i] += acc.sum()
+            }
+        }
     }
 }

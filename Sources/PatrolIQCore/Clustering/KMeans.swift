@@ -1,6 +1,6 @@
 import Foundation
 
-/// K-Means result: centres, labels, inertia (sum of squared distances to the assigned centre).
+/// K-Means result: centres, labels, inertia (sum of weighted squared distances to the assigned centre).
 public struct KMeansResult: Sendable, Equatable {
     public var centers: Matrix
     public var labels: [Int32]
@@ -14,16 +14,23 @@ public struct KMeansResult: Sendable, Equatable {
 ///
 /// Seeding is greedy k-means++ as in scikit-learn (2 + ⌊ln k⌋ candidates per step). Convergence: no
 /// label changes, or total squared centre shift ≤ `tol` × mean per-feature variance (scikit-learn's rule).
+/// Rows may carry weights (a row standing for several identical incidents), which is K-Means on the
+/// rows repeated: the temporal patterns run on at most 24 × 7 × 12 distinct rows this way.
 public struct KMeans: Sendable {
     public var k: Int
-    public var restarts: Int = 20
-    public var maxIterations: Int = 300
-    public var tol: Double = 1e-4
-    public var seed: UInt64 = 0
+    public var restarts: Int
+    public var maxIterations: Int
+    public var tol: Double
+    public var seed: UInt64
+    /// Rows above which restarts are screened on a sample first.
+    public var sampleSize = KMeans.defaultSampleSize
+    /// How many of the best sampled solutions are refined on all rows.
+    public var refine = KMeans.defaultRefine
 
-    public init(
-        k: Int, restarts: Int = 3, maxIterations: Int = 300, tol: Double = 1e-4, seed: UInt64 = 0
-    ) {
+    public static let defaultSampleSize = 20_000
+    public static let defaultRefine = 2
+
+    public init(k: Int, restarts: Int = 3, maxIterations: Int = 300, tol: Double = 1e-4, seed: UInt64 = 0) {
         self.k = k
         self.restarts = restarts
         self.maxIterations = maxIterations
@@ -31,414 +38,408 @@ public struct KMeans: Sendable {
         self.seed = seed
     }
 
-    /// Rows above which restarts are screened on a sample first.
-    public var sampleSize = 50_000
-    /// How many of the best sampled solutions are refined on all rows.
-    public var refine = 3
-
     /// Best of `restarts` k-means++ starts (lowest inertia).
     ///
     /// Up to `sampleSize` rows every start runs on all rows. Above, every start runs on a seeded random
     /// sample of `sampleSize` rows, and the `refine` best sample solutions seed Lloyd on all rows: local
-    /// optima of a city's incidents are a few basins, which a 50 000-row sample already tells apart, so
-    /// many cheap starts find the best basin more often than a few full ones.
-    public func fit(_ x: Matrix) -> KMeansResult {
+    /// optima of a city's incidents are a few basins, which a sample already tells apart, so many cheap
+    /// starts find the best basin more often than a few full ones.
+    public func fit(_ x: Matrix, weights: [Double]? = nil) -> KMeansResult {
         precondition(k >= 1 && k <= x.rows, "k must be in 1...n")
+        precondition(weights == nil || weights?.count == x.rows, "one weight per row")
+        switch x.cols {
+        case ...2: return fit(Self.vectors(x, as: SIMD2<Double>.self), weights, cols: x.cols)
+        case ...4: return fit(Self.vectors(x, as: SIMD4<Double>.self), weights, cols: x.cols)
+        case ...8: return fit(Self.vectors(x, as: SIMD8<Double>.self), weights, cols: x.cols)
+        default:
+            precondition(x.cols <= 16, "K-Means takes at most 16 features")
+            return fit(Self.vectors(x, as: SIMD16<Double>.self), weights, cols: x.cols)
+        }
+    }
+
+    /// Rows as fixed-width vectors, zero-padded: distances and sums are then whole-vector operations.
+    static func vectors<V: FeatureVector>(_ x: Matrix, as: V.Type) -> [V] {
+        (0..<x.rows).map { i in
+            var v = V()
+            for t in 0..<x.cols { v[t] = x.data[i * x.cols + t] }
+            return v
+        }
+    }
+
+    func fit<V: FeatureVector>(_ points: [V], _ weights: [Double]?, cols: Int) -> KMeansResult {
         var rng = SeededRandom(seed: seed)
-        let tolAbs = tol * Self.meanVariance(x)
-        let starts = max(1, restarts)
-        if x.rows <= max(sampleSize, k) {
-            var best: KMeansResult?
-            for _ in 0..<starts {
-                let c = Self.plusPlus(x, k: k, rng: &rng)
-                let r = Self.hamerly(x, centers: c, maxIterations: maxIterations, tol: tolAbs)
-                if best == nil || r.inertia < best!.inertia { best = r }
-            }
-            return best!
-        }
-        var idx = Array(0..<x.rows)
-        for i in 0..<sampleSize { idx.swapAt(i, i + rng.below(x.rows - i)) }
-        let sample = x.select(Array(idx.prefix(sampleSize)))
-        let sampleTol = tol * Self.meanVariance(sample)
-        var screened: [KMeansResult] = []
-        for _ in 0..<starts {
-            let c = Self.plusPlus(sample, k: k, rng: &rng)
-            screened.append(Self.hamerly(sample, centers: c, maxIterations: maxIterations, tol: sampleTol))
-        }
-        screened.sort { $0.inertia < $1.inertia }
-        var best: KMeansResult?
-        for s in screened.prefix(max(1, refine)) {
-            let r = Self.hamerly(x, centers: s.centers, maxIterations: maxIterations, tol: tolAbs)
-            if best == nil || r.inertia < best!.inertia { best = r }
-        }
-        return best!
-    }
-
-    static func meanVariance(_ x: Matrix) -> Double {
-        guard x.rows > 0 else { return 0 }
-        var total = 0.0
-        for j in 0..<x.cols {
-            var m = 0.0
-            for i in 0..<x.rows { m += x.data[i * x.cols + j] }
-            m /= Double(x.rows)
-            var v = 0.0
-            for i in 0..<x.rows {
-                let t = x.data[i * x.cols + j] - m
-                v += t * t
-            }
-            total += v / Double(x.rows)
-        }
-        return total / Double(x.cols)
-    }
-
-    /// Greedy k-means++: each new centre is the best of several D²-sampled candidates.
-    static func plusPlus(_ x: Matrix, k: Int, rng: inout SeededRandom) -> Matrix {
-        let n = x.rows
-        let d = x.cols
-        var centers = [Double]()
-        centers.reserveCapacity(k * d)
-        let trials = 2 + Int(log(Double(k)))
-        centers.append(contentsOf: x[rng.below(n)])
-        // Squared distance of every row to its closest chosen centre, with sums per block of rows so
-        // that D² sampling walks blocks instead of rows.
-        let block = 1024
-        let blocks = (n + block - 1) / block
-        var closest = [Double](repeating: .infinity, count: n)
-        var closestBlocks = [Double](repeating: 0, count: blocks)
-        var candDist = [Double](repeating: 0, count: n)
-        var candBlocks = [Double](repeating: 0, count: blocks)
-        var bestDist = [Double](repeating: 0, count: n)
-        var bestBlocks = [Double](repeating: 0, count: blocks)
-
-        /// min(current, distance to row `cand`) for every row, into `dist` and `sums`.
-        func evaluate(_ cand: Int, _ current: [Double], _ dist: inout [Double], _ sums: inout [Double]) {
-            x.data.withUnsafeBufferPointer { xp in
-                current.withUnsafeBufferPointer { clp in
-                    dist.withUnsafeMutableBufferPointer { dp in
-                        sums.withUnsafeMutableBufferPointer { sp in
-                            let X = xp.baseAddress!
-                            let cl = clp.baseAddress!
-                            let D = dp.baseAddress!
-                            let S = sp.baseAddress!
-                            parallelRanges(blocks, parts: workerCount, minimum: 4) { range, _ in
-                                for bl in range {
-                                    var acc = 0.0
-                                    for i in (bl * block)..<min(n, (bl + 1) * block) {
-                                        let dd = min(cl[i], squaredDistance(X, i, X, cand, d))
-                                        D[i] = dd
-                                        acc += dd
-                                    }
-                                    S[bl] = acc
-                                }
-                            }
-                        }
-                    }
-                }
+        let w = weights ?? [Double](repeating: 1, count: points.count)
+        let full = Lloyd(points: points, weights: w, features: cols, tol: tol)
+        /// Lloyd from k-means++ starts, each start on one core with its own generator (drawn in order).
+        func starts(on set: Lloyd<V>) -> [Lloyd<V>.Fit] {
+            var set = set
+            set.concurrent = false
+            let seeds = (0..<max(1, restarts)).map { _ in rng.next() }
+            return parallelMap(seeds) { [set, k, maxIterations] s in
+                var r = SeededRandom(seed: s)
+                return set.run(from: set.plusPlus(k: k, rng: &r), maxIterations: maxIterations)
             }
         }
-
-        // The first centre: distances to it.
-        let first = Array(centers)
-        x.data.withUnsafeBufferPointer { xp in
-            first.withUnsafeBufferPointer { cp in
-                for i in 0..<n { closest[i] = squaredDistance(xp.baseAddress!, i, cp.baseAddress!, 0, d) }
-            }
+        let best: Lloyd<V>.Fit
+        if points.count <= max(sampleSize, k) {
+            best = starts(on: full).min { $0.inertia < $1.inertia }!
+        } else {
+            var idx = Array(0..<points.count)
+            for i in 0..<sampleSize { idx.swapAt(i, i + rng.below(points.count - i)) }
+            let pick = idx.prefix(sampleSize)
+            let screened = starts(
+                on: Lloyd(points: pick.map { points[$0] }, weights: pick.map { w[$0] }, features: cols, tol: tol))
+            best = screened.sorted { $0.inertia < $1.inertia }.prefix(max(1, refine))
+                .map { full.run(from: $0.centers, maxIterations: maxIterations) }
+                .min { $0.inertia < $1.inertia }!
         }
-        for bl in 0..<blocks {
-            var acc = 0.0
-            for i in (bl * block)..<min(n, (bl + 1) * block) { acc += closest[i] }
-            closestBlocks[bl] = acc
-        }
-        var pot = closestBlocks.reduce(0, +)
-        for _ in 1..<k {
-            var bestCand = -1
-            var bestPot = Double.infinity
-            for _ in 0..<trials {
-                // Sample a row with probability proportional to its squared distance.
-                var cand = rng.below(n)
-                if pot > 0 {
-                    var r = rng.unit() * pot
-                    var bl = 0
-                    while bl < blocks - 1 && r >= closestBlocks[bl] {
-                        r -= closestBlocks[bl]
-                        bl += 1
-                    }
-                    cand = min(n, (bl + 1) * block) - 1
-                    for i in (bl * block)..<min(n, (bl + 1) * block) {
-                        r -= closest[i]
-                        if r < 0 {
-                            cand = i
-                            break
-                        }
-                    }
-                }
-                evaluate(cand, closest, &candDist, &candBlocks)
-                let p = candBlocks.reduce(0, +)
-                if p < bestPot {
-                    bestPot = p
-                    bestCand = cand
-                    swap(&bestDist, &candDist)
-                    swap(&bestBlocks, &candBlocks)
-                }
-            }
-            centers.append(contentsOf: x[bestCand])
-            swap(&closest, &bestDist)
-            swap(&closestBlocks, &bestBlocks)
-            pot = bestPot
-        }
-        return Matrix(rows: k, cols: d, data: centers)
-    }
-
-    /// Hamerly's algorithm from the given starting centres.
-    /// Parts the points are split into for the centre sums (see `hamerly`).
-    static let sumParts = 16
-
-    static func hamerly(_ x: Matrix, centers c0: Matrix, maxIterations: Int, tol: Double)
-        -> KMeansResult
-    {
-        let n = x.rows
-        let d = x.cols
-        let k = c0.rows
-        var c = c0.data
-        var labels = [Int32](repeating: 0, count: n)
-        var upper = [Double](repeating: .infinity, count: n)
-        var lower = [Double](repeating: 0, count: n)
-        var half = [Double](repeating: 0, count: k)
-        var iterations = 0
-        var converged = false
-        // A fixed number of parts, not the core count: the per-part sums are added in part order, so
-        // the centres' last bits (and so the labels) are the same on 1, 2 or 8 threads.
-        let parts = Self.sumParts
-
-        // Initial assignment: nearest and second-nearest centre of every point.
-        x.data.withUnsafeBufferPointer { xp in
-            c.withUnsafeBufferPointer { cp in
-                labels.withUnsafeMutableBufferPointer { lp in
-                    upper.withUnsafeMutableBufferPointer { up in
-                        lower.withUnsafeMutableBufferPointer { lop in
-                            let lpb = lp.baseAddress!
-                            let upb = up.baseAddress!
-                            let lob = lop.baseAddress!
-                            nonisolated(unsafe) let (L, U, Lo) = (lpb, upb, lob)
-                            parallelRanges(n, parts: parts) { range, _ in
-                                for i in range {
-                                    let (a, b1, b2) = nearestTwo(xp.baseAddress!, i, cp.baseAddress!, k, d)
-                                    L[i] = Int32(a)
-                                    U[i] = b1.squareRoot()
-                                    Lo[i] = b2.squareRoot()
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-
-        while iterations < maxIterations {
-            iterations += 1
-            // New centres from the current labels.
-            var partSums = [Double](repeating: 0, count: parts * k * d)
-            var partCounts = [Int](repeating: 0, count: parts * k)
-            x.data.withUnsafeBufferPointer { xp in
-                labels.withUnsafeBufferPointer { lp in
-                    partSums.withUnsafeMutableBufferPointer { sp in
-                        partCounts.withUnsafeMutableBufferPointer { cp in
-                            let S = sp.baseAddress!
-                            let C = cp.baseAddress!
-                            let X = xp.baseAddress!
-                            let L = lp.baseAddress!
-                            parallelRanges(n, parts: parts) { range, part in
-                                let s0 = S + part * k * d
-                                let c0 = C + part * k
-                                for i in range {
-                                    let a = Int(L[i])
-                                    c0[a] += 1
-                                    for t in 0..<d { s0[a * d + t] += X[i * d + t] }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            var sums = [Double](repeating: 0, count: k * d)
-            var counts = [Int](repeating: 0, count: k)
-            for part in 0..<parts {
-                for j in 0..<k {
-                    counts[j] += partCounts[part * k + j]
-                    for t in 0..<d { sums[j * d + t] += partSums[(part * k + j) * d + t] }
-                }
-            }
-            var moved = [Double](repeating: 0, count: k)
-            var shiftTotal = 0.0
-            for j in 0..<k where counts[j] > 0 {
-                var s = 0.0
-                for t in 0..<d {
-                    let nv = sums[j * d + t] / Double(counts[j])
-                    let dv = nv - c[j * d + t]
-                    s += dv * dv
-                    c[j * d + t] = nv
-                }
-                moved[j] = s.squareRoot()
-                shiftTotal += s
-            }
-            // Bounds follow the centres.
-            var maxMove = 0.0
-            var secondMove = 0.0
-            var maxJ = -1
-            for j in 0..<k {
-                if moved[j] > maxMove {
-                    secondMove = maxMove
-                    maxMove = moved[j]
-                    maxJ = j
-                } else if moved[j] > secondMove {
-                    secondMove = moved[j]
-                }
-            }
-            labels.withUnsafeBufferPointer { lp in
-                upper.withUnsafeMutableBufferPointer { up in
-                    lower.withUnsafeMutableBufferPointer { lop in
-                        let L = lp.baseAddress!
-                        let U = up.baseAddress!
-                        let Lo = lop.baseAddress!
-                        let mv = moved
-                        parallelRanges(n, parts: parts) { range, _ in
-                            for i in range {
-                                let a = Int(L[i])
-                                U[i] += mv[a]
-                                Lo[i] -= a == maxJ ? secondMove : maxMove
-                            }
-                        }
-                    }
-                }
-            }
-            if shiftTotal <= tol {
-                converged = true
-                break
-            }
-            // Half the distance from each centre to its nearest other centre.
-            for j in 0..<k {
-                var m = Double.infinity
-                for j2 in 0..<k where j2 != j {
-                    var s = 0.0
-                    for t in 0..<d {
-                        let dv = c[j * d + t] - c[j2 * d + t]
-                        s += dv * dv
-                    }
-                    m = min(m, s)
-                }
-                half[j] = k > 1 ? m.squareRoot() / 2 : .infinity
-            }
-            var changedParts = [Int](repeating: 0, count: parts)
-            x.data.withUnsafeBufferPointer { xp in
-                c.withUnsafeBufferPointer { cp in
-                    labels.withUnsafeMutableBufferPointer { lp in
-                        upper.withUnsafeMutableBufferPointer { up in
-                            lower.withUnsafeMutableBufferPointer { lop in
-                                changedParts.withUnsafeMutableBufferPointer { chp in
-                                    nonisolated(unsafe) let (L, U, Lo, CH) = (
-                                        lp.baseAddress!, up.baseAddress!, lop.baseAddress!, chp.baseAddress!
-                                    )
-                                    let hp = half
-                                    parallelRanges(n, parts: parts) { range, part in
-                                        var changed = 0
-                                        for i in range {
-                                            let a = Int(L[i])
-                                            let m = max(hp[a], Lo[i])
-                                            if U[i] <= m { continue }
-                                            U[i] = squaredDistance(xp.baseAddress!, i, cp.baseAddress!, a, d)
-                                                .squareRoot()
-                                            if U[i] <= m { continue }
-                                            let (best, b1, b2) = nearestTwo(
-                                                xp.baseAddress!, i, cp.baseAddress!, k, d)
-                                            if best != a {
-                                                changed += 1
-                                                L[i] = Int32(best)
-                                            }
-                                            U[i] = b1.squareRoot()
-                                            Lo[i] = b2.squareRoot()
-                                        }
-                                        CH[part] = changed
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            if changedParts.reduce(0, +) == 0 {
-                converged = true
-                break
-            }
-        }
-        let centers = Matrix(rows: k, cols: d, data: c)
-        // Labels of the final centres (the last update may have moved them after the last assignment).
-        labels = Self.assign(x, centers: centers)
-        let inertia = Self.inertia(x, centers: centers, labels: labels)
+        var data = [Double](repeating: 0, count: k * cols)
+        for j in 0..<k { for t in 0..<cols { data[j * cols + t] = best.centers[j][t] } }
         return KMeansResult(
-            centers: centers, labels: labels, inertia: inertia, iterations: iterations,
-            converged: converged)
-    }
-
-    /// The nearest centre of row `i` (ties go to the lower index) with the squared distances to the
-    /// nearest and second-nearest centres: Hamerly's upper and lower bounds start from these.
-    @inline(__always)
-    static func nearestTwo(
-        _ x: UnsafePointer<Double>, _ i: Int, _ c: UnsafePointer<Double>, _ k: Int, _ d: Int
-    ) -> (Int, Double, Double) {
-        var b1 = Double.infinity
-        var b2 = Double.infinity
-        var best = 0
-        for j in 0..<k {
-            let dd = squaredDistance(x, i, c, j, d)
-            if dd < b1 {
-                b2 = b1
-                b1 = dd
-                best = j
-            } else if dd < b2 {
-                b2 = dd
-            }
-        }
-        return (best, b1, b2)
-    }
-
-    /// Index of the nearest centre of every row (ties go to the lower index).
-    public static func assign(_ x: Matrix, centers: Matrix) -> [Int32] {
-        var labels = [Int32](repeating: 0, count: x.rows)
-        let d = x.cols
-        x.data.withUnsafeBufferPointer { xp in
-            centers.data.withUnsafeBufferPointer { cp in
-                labels.withUnsafeMutableBufferPointer { lp in
-                    let L = lp.baseAddress!
-                    parallelRanges(x.rows, parts: workerCount) { range, _ in
-                        for i in range {
-                            var best = 0
-                            var bd = Double.infinity
-                            for j in 0..<centers.rows {
-                                let dd = squaredDistance(xp.baseAddress!, i, cp.baseAddress!, j, d)
-                                if dd < bd {
-                                    bd = dd
-                                    best = j
-                                }
-                            }
-                            L[i] = Int32(best)
-                        }
-                    }
-                }
-            }
-        }
-        return labels
-    }
-
-    /// Sum of squared distances to the assigned centres.
-    public static func inertia(_ x: Matrix, centers: Matrix, labels: [Int32]) -> Double {
-        var s = 0.0
-        x.data.withUnsafeBufferPointer { xp in
-            centers.data.withUnsafeBufferPointer { cp in
-                for i in 0..<x.rows {
-                    s += squaredDistance(xp.baseAddress!, i, cp.baseAddress!, Int(labels[i]), x.cols)
-                }
-            }
-        }
-        return s
+            centers: Matrix(rows: k, cols: cols, data: data), labels: best.labels, inertia: best.inertia,
+            iterations: best.iterations, converged: best.converged)
     }
 }
+
+/// Lloyd's iterations on one set of (weighted) points, with Hamerly's bounds.
+///
+/// Work is split into a fixed number of parts (`parts`), not the core count: per-part sums are added
+/// in part order, so the centres' last bits (and so the labels) are the same on 1, 2 or 8 threads.
+struct Lloyd<V: FeatureVector>: Sendable {
+    let points: [V]
+    let weights: [Double]
+    /// Absolute convergence threshold: `tol` × the mean per-feature variance.
+    let tolerance: Double
+    /// False when this run is one of several already spread over the cores.
+    var concurrent = true
+    static var parts: Int { 16 }
+
+    /// `features` of the vectors' lanes are data (the rest are zero padding).
+    init(points: [V], weights: [Double], features: Int, tol: Double) {
+        self.points = points
+        self.weights = weights
+        var total = 0.0
+        var mean = V()
+        for (p, w) in zip(points, weights) {
+            mean += p * w
+            total += w
+        }
+        mean /= V(repeating: max(total, 1))
+        var variance = 0.0
+        for (p, w) in zip(points, weights) { variance += w * squaredNorm(p - mean) }
+        // Padding lanes are zero everywhere: they add nothing to the variance.
+        tolerance = total > 0 ? tol * variance / total / Double(Swift.max(1, features)) : 0
+    }
+
+    struct Fit: Sendable {
+        var centers: [V]
+        var labels: [Int32]
+        var inertia: Double
+        var iterations: Int
+        var converged: Bool
+    }
+
+    /// Greedy k-means++: each new centre is the best of several D²-sampled candidates (weight × D²).
+    func plusPlus(k: Int, rng: inout SeededRandom) -> [V] {
+        let n = points.count
+        let trials = 2 + Int(log(Double(k)))
+        // Weighted squared distance of every row to its closest chosen centre, and its sums per block of
+        // rows, so D² sampling walks blocks instead of rows.
+        let block = 1024
+        let blocks = (n + block - 1) / block
+        var centers = [points[rng.below(n)]]
+        var closest = Potential(n: n, blocks: blocks)
+        closest.lower(
+            toward: centers[0], from: Potential(n: n, blocks: blocks), points: points, weights: weights, block: block,
+            concurrent: concurrent)
+        var candidate = Potential(n: n, blocks: blocks)
+        var best = Potential(n: n, blocks: blocks)
+        for _ in 1..<k {
+            var bestRow = -1
+            for _ in 0..<trials {
+                let row = closest.total > 0 ? closest.sample(rng.unit() * closest.total, block: block) : rng.below(n)
+                candidate.lower(
+                    toward: points[row], from: closest, points: points, weights: weights, block: block,
+                    concurrent: concurrent)
+                if bestRow < 0 || candidate.total < best.total {
+                    bestRow = row
+                    swap(&best, &candidate)
+                }
+            }
+            centers.append(points[bestRow])
+            swap(&closest, &best)
+        }
+        return centers
+    }
+
+    /// Lloyd from `initial` centres until no label changes or the centres stop moving.
+    func run(from initial: [V], maxIterations: Int) -> Fit {
+        let n = points.count
+        let k = initial.count
+        let parts = Self.parts
+        var centers = initial
+        var labels = [Int32](repeating: 0, count: n)
+        // Hamerly's bounds: distance to the own centre (upper) and to the second nearest (lower).
+        var upper = [Double](repeating: 0, count: n)
+        var lower = [Double](repeating: 0, count: n)
+        var partSums = [V](repeating: V(), count: parts * k)
+        var partWeights = [Double](repeating: 0, count: parts * k)
+        var partChanges = [Int](repeating: 0, count: parts)
+        // The first assignment: every row's nearest and second-nearest centre. Each pass also sums
+        // the rows per label, for the next centres.
+        var moved = [Double](repeating: 0, count: k)
+        var half = [Double](repeating: 0, count: k)
+        var fastest = (index: -1, move: 0.0, second: 0.0)
+        var first = true
+        var iterations = 0
+        var converged = false
+        while true {
+            let step = Step(
+                centers: centers, moved: moved, half: half, fastest: fastest.index, maxMove: fastest.move,
+                secondMove: fastest.second, full: first)
+            points.withUnsafeBufferPointer { p in
+                weights.withUnsafeBufferPointer { w in
+                    labels.withUnsafeMutableBufferPointer { l in
+                        upper.withUnsafeMutableBufferPointer { u in
+                            lower.withUnsafeMutableBufferPointer { lo in
+                                partSums.withUnsafeMutableBufferPointer { s in
+                                    partWeights.withUnsafeMutableBufferPointer { sw in
+                                        partChanges.withUnsafeMutableBufferPointer { ch in
+                                            let buffers = UncheckedSendable((p, w, l, u, lo, s, sw, ch))
+                                            parallelRanges(n, parts: parts, concurrent: concurrent) { range, part in
+                                                let (p, w, l, u, lo, s, sw, ch) = buffers.value
+                                                ch[part] = step.assign(
+                                                    range, points: p, weights: w, labels: l, upper: u, lower: lo,
+                                                    sums: UnsafeMutableBufferPointer(
+                                                        rebasing: s[(part * k)..<(part * k + k)]),
+                                                    sumWeights: UnsafeMutableBufferPointer(
+                                                        rebasing: sw[(part * k)..<(part * k + k)]))
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if !first && partChanges.reduce(0, +) == 0 {
+                converged = true
+                break
+            }
+            first = false
+            if iterations == maxIterations { break }
+            iterations += 1
+            // New centres: the means of their rows, the parts added in order.
+            var shift = 0.0
+            for j in 0..<k {
+                var sum = V()
+                var weight = 0.0
+                for part in 0..<parts {
+                    sum += partSums[part * k + j]
+                    weight += partWeights[part * k + j]
+                }
+                guard weight > 0 else {
+                    moved[j] = 0
+                    continue
+                }
+                let mean = sum / V(repeating: weight)
+                let s = squaredNorm(mean - centers[j])
+                moved[j] = s.squareRoot()
+                shift += s
+                centers[j] = mean
+            }
+            if shift <= tolerance {
+                converged = true
+                break
+            }
+            fastest = (-1, 0, 0)
+            for j in 0..<k {
+                if moved[j] > fastest.move {
+                    fastest = (j, moved[j], fastest.move)
+                } else if moved[j] > fastest.second {
+                    fastest.second = moved[j]
+                }
+            }
+            // Half the distance from each centre to its nearest other centre: a row closer than that to
+            // its own centre cannot be closer to another.
+            for j in 0..<k {
+                var m = Double.infinity
+                for j2 in 0..<k where j2 != j { m = Swift.min(m, squaredNorm(centers[j] - centers[j2])) }
+                half[j] = k > 1 ? m.squareRoot() / 2 : .infinity
+            }
+            for i in partSums.indices { partSums[i] = V() }
+            for i in partWeights.indices { partWeights[i] = 0 }
+        }
+        // Labels and inertia of the final centres (the last update moved them after the last assignment).
+        let (finalLabels, inertia) = Self.nearest(points, weights: weights, centers: centers, concurrent: concurrent)
+        return Fit(
+            centers: centers, labels: finalLabels, inertia: inertia, iterations: iterations, converged: converged)
+    }
+
+    /// Every row's nearest centre (ties to the lower index) and the weighted sum of squared distances.
+    static func nearest(_ points: [V], weights: [Double], centers: [V], concurrent: Bool) -> ([Int32], Double) {
+        var labels = [Int32](repeating: 0, count: points.count)
+        var partInertia = [Double](repeating: 0, count: parts)
+        points.withUnsafeBufferPointer { p in
+            labels.withUnsafeMutableBufferPointer { l in
+                partInertia.withUnsafeMutableBufferPointer { e in
+                    let buffers = UncheckedSendable((p, l, e))
+                    parallelRanges(points.count, parts: parts, concurrent: concurrent) { range, part in
+                        let (p, l, e) = buffers.value
+                        var sum = 0.0
+                        for i in range {
+                            let (j, d, _) = nearestTwo(p[i], centers)
+                            l[i] = Int32(j)
+                            sum += weights[i] * d
+                        }
+                        e[part] = sum
+                    }
+                }
+            }
+        }
+        return (labels, partInertia.reduce(0, +))
+    }
+}
+
+/// One assignment pass of Hamerly's algorithm, after the centres moved by `moved`.
+private struct Step<V: FeatureVector>: Sendable {
+    let centers: [V]
+    let moved: [Double]
+    let half: [Double]
+    let fastest: Int
+    let maxMove: Double
+    let secondMove: Double
+    /// The first pass: every row's two nearest centres, no bounds yet.
+    let full: Bool
+
+    /// Updates the rows in `range` and adds each to its label's sum; returns how many changed label.
+    func assign(
+        _ range: Range<Int>, points: UnsafeBufferPointer<V>, weights: UnsafeBufferPointer<Double>,
+        labels: UnsafeMutableBufferPointer<Int32>, upper: UnsafeMutableBufferPointer<Double>,
+        lower: UnsafeMutableBufferPointer<Double>, sums: UnsafeMutableBufferPointer<V>,
+        sumWeights: UnsafeMutableBufferPointer<Double>
+    ) -> Int {
+        var changed = 0
+        for i in range {
+            let x = points[i]
+            var a = Int(labels[i])
+            if full {
+                let (j, d1, d2) = nearestTwo(x, centers)
+                a = j
+                labels[i] = Int32(j)
+                upper[i] = d1.squareRoot()
+                lower[i] = d2.squareRoot()
+            } else {
+                // Bounds follow the centres: the own one by its move, any other by at most the largest.
+                upper[i] += moved[a]
+                lower[i] -= a == fastest ? secondMove : maxMove
+                let bound = Swift.max(half[a], lower[i])
+                if upper[i] > bound {
+                    upper[i] = squaredNorm(x - centers[a]).squareRoot()
+                    if upper[i] > bound {
+                        let (j, d1, d2) = nearestTwo(x, centers)
+                        if j != a {
+                            changed += 1
+                            a = j
+                            labels[i] = Int32(j)
+                        }
+                        upper[i] = d1.squareRoot()
+                        lower[i] = d2.squareRoot()
+                    }
+                }
+            }
+            sums[a] += x * weights[i]
+            sumWeights[a] += weights[i]
+        }
+        return changed
+    }
+}
+
+/// The weighted squared distance of every row to its closest centre so far, with per-block sums.
+private struct Potential {
+    var distance: [Double]
+    var blockSums: [Double]
+    var total = 0.0
+
+    init(n: Int, blocks: Int) {
+        distance = [Double](repeating: .infinity, count: n)
+        blockSums = [Double](repeating: 0, count: blocks)
+    }
+
+    /// This potential set to `base` lowered toward `center` (or to the distance to it alone).
+    mutating func lower<V: FeatureVector>(
+        toward center: V, from base: Potential, points: [V], weights: [Double], block: Int, concurrent: Bool
+    ) {
+        let n = points.count
+        points.withUnsafeBufferPointer { p in
+            base.distance.withUnsafeBufferPointer { old in
+                distance.withUnsafeMutableBufferPointer { d in
+                    blockSums.withUnsafeMutableBufferPointer { s in
+                        let buffers = UncheckedSendable((p, old, d, s))
+                        parallelRanges(s.count, parts: workerCount, minimum: 4, concurrent: concurrent) { range, _ in
+                            let (p, old, d, s) = buffers.value
+                            for b in range {
+                                var acc = 0.0
+                                for i in (b * block)..<Swift.min(n, (b + 1) * block) {
+                                    let m = Swift.min(old[i], weights[i] * squaredNorm(p[i] - center))
+                                    d[i] = m
+                                    acc += m
+                                }
+                                s[b] = acc
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        total = blockSums.reduce(0, +)
+    }
+
+    /// The row where the running sum of potentials passes `r`.
+    func sample(_ r: Double, block: Int) -> Int {
+        var r = r
+        var b = 0
+        while b < blockSums.count - 1 && r >= blockSums[b] {
+            r -= blockSums[b]
+            b += 1
+        }
+        let end = Swift.min(distance.count, (b + 1) * block)
+        for i in (b * block)..<end {
+            r -= distance[i]
+            if r < 0 { return i }
+        }
+        return end - 1
+    }
+}
+
+@inline(__always)
+func squaredNorm<V: FeatureVector>(_ v: V) -> Double { (v * v).sum() }
+
+/// The nearest centre (ties to the lower index) and the squared distances to the nearest and
+/// second-nearest centres: Hamerly's bounds start from these.
+@inline(__always)
+func nearestTwo<V: FeatureVector>(_ x: V, _ centers: [V]) -> (Int, Double, Double) {
+    var b1 = Double.infinity
+    var b2 = Double.infinity
+    var best = 0
+    for j in centers.indices {
+        let d = squaredNorm(x - centers[j])
+        if d < b1 {
+            b2 = b1
+            b1 = d
+            best = j
+        } else if d < b2 {
+            b2 = d
+        }
+    }
+    return (best, b1, b2)
+}
+
+/// A row of features in a fixed-width vector (unused lanes zero), so distances and sums are whole-vector
+/// operations the compiler keeps in registers.
+protocol FeatureVector: SIMD, Sendable where Scalar == Double {}
+extension SIMD2: FeatureVector where Scalar == Double {}
+extension SIMD4: FeatureVector where Scalar == Double {}
+extension SIMD8: FeatureVector where Scalar == Double {}
+extension SIMD16: FeatureVector where Scalar == Double {}

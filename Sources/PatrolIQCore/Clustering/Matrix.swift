@@ -61,15 +61,18 @@ func squaredDistance(
 /// Splits 0..<n into `parts` contiguous ranges and runs them concurrently (both cores), or one after
 /// another when `Parallelism.threads` is 1. Callers that add up per-part results use a fixed
 /// `parts`, so what they compute does not depend on the number of threads.
+///
+/// `concurrent: false` runs the same parts one after another: for work that is itself one of many
+/// items already spread over the cores.
 func parallelRanges(
-    _ n: Int, parts: Int = 2, minimum: Int = 4096, _ body: (Range<Int>, Int) -> Void
+    _ n: Int, parts: Int = 2, minimum: Int = 4096, concurrent: Bool = true, _ body: (Range<Int>, Int) -> Void
 ) {
     let p = n < minimum ? 1 : max(1, parts)
     if p == 1 {
         body(0..<n, 0)
         return
     }
-    if Parallelism.threads == 1 {
+    if Parallelism.threads == 1 || !concurrent {
         for t in 0..<p { body(n * t / p..<n * (t + 1) / p, t) }
         return
     }

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Which analyses a `cluster` run performs, and their parameters.
+public struct ClusterOptions: Sendable, Codable, Equatable {
+    public enum Algorithm: String, CaseIterable, Codable, Sendable {
+        case kmeans, dbscan, ward, temporal, pca
+    }
+    public var algorithms: [Algorithm] = Algorithm.allCases
+    /// Geographic K-Means: k swept over this range, best of `restarts` runs for each.
+    public var kRange: ClosedRange<Int> = 5...10
+    public var restarts = 20
+    public var seed: UInt64 = 42
+    /// DBSCAN radius (metres) and minimum neighbourhood size (the point itself included).
+    public var eps = 150.0
+    public var minSamples = 25
+    /// Ward: clusters to cut at (nil: the K-Means choice, else 8), or a height to cut at.
+    public var wardK: Int?
+    public var wardHeight: Double?
+    /// Ward runs on the points themselves up to this many, else on grid cells of `wardCell` metres.
+    public var wardMaxPoints = 20_000
+    public var wardCell = 250.0
+    /// Temporal K-Means: number of patterns tried.
+    public var temporalRange: ClosedRange<Int> = 3...5
+    /// Silhouette is exact up to this many rows, else computed on a sample of this size.
+    public var silhouetteSample = 10_000
+
+    public init() {}
+
+    /// Flat parameters for the run record.
+    public var params: [String: String] {
+        var p: [String: String] = [
+            "algorithms": algorithms.map(\.rawValue).joined(separator: ","), "seed": String(seed),
+            "silhouette_sample": String(silhouetteSample),
+        ]
+        if algorithms.contains(.kmeans) {
+            p["kmeans.k_range"] = "\(kRange.lowerBound)...\(kRange.upperBound)"
+            p["kmeans.restarts"] = String(restarts)
+            p["kmeans.screen_sample"] = String(KMeans.defaultSampleSize)
+            p["kmeans.refined"] = String(KMeans.defaultRefine)
+        }
+        if algorithms.contains(.dbscan) {
+            p["dbscan.eps_m"] = String(eps)
+            p["dbscan.min_samples"] = String(minSamples)
+        }
+        if algorithms.contains(.ward) {
+            if let wardK { p["ward.k"] = String(wardK) }
+            if let wardHeight { p["ward.height"] = String(wardHeight) }
+            p["ward.max_points"] = String(wardMaxPoints)
+            p["ward.cell_m"] = String(wardCell)
+        }
+        if algorithms.contains(.temporal) {
+            p["temporal.k_range"] = "\(temporalRange.lowerBound)...\(temporalRange.upperBound)"
+        }
+        return p
+    }
+}
