@@ -74,8 +74,10 @@ public struct ClusterAnalyses: Sendable {
     public var ward: WardAnalysis?
     public var temporal: TemporalPatterns?
     public var pca: PCADocument?
-    /// Seconds per stage, in the order run (`kmeans`, `dbscan`, `ward`, `temporal`, `pca`).
-    public var seconds: [(stage: ClusterOptions.Algorithm, seconds: Double)] = []
+    /// Wall seconds per stage in the order run: each analysis (`kmeans`, `dbscan`, `ward`, `temporal`,
+    /// `pca`, each whole) and parts of some (`kmeans.fit`, `kmeans.silhouette`, `kmeans.indices`,
+    /// `ward.linkage`), stored as `seconds.<stage>` metrics.
+    public var seconds: [(stage: String, seconds: Double)] = []
 
     /// The stored form: labels, summaries, metrics and artifacts under the names runs have always used.
     public var stored: ClusterOutput {
@@ -142,7 +144,7 @@ public struct ClusterAnalyses: Sendable {
                     out.metrics["pca.explained_variance_2"] = p.pca.explainedVarianceRatio[1]
                 }
             }
-            for (stage, s) in seconds { out.metrics["seconds.\(stage.rawValue)"] = s }
+            for (stage, s) in seconds { out.metrics["seconds.\(stage)"] = s }
             return out
         }
     }

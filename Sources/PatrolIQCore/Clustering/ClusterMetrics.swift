@@ -211,7 +211,7 @@ private struct DistanceSums {
     ) {
         let k = bounds.count - 1
         let d = columns.count / stride
-        let lane = SIMD8<Int64>(0, 1, 2, 3, 4, 5, 6, 7)
+        let lane = SIMD8<Double>(0, 1, 2, 3, 4, 5, 6, 7)
         let columnA = sums + a * stride
         for i in bounds[a]..<bounds[a + 1] {
             let wi = w[i]
@@ -236,7 +236,7 @@ private struct DistanceSums {
                         }
                     }
                     var dist = q.squareRoot()
-                    if end - j < 8 { dist.replace(with: 0, where: lane .>= Int64(end - j)) }
+                    if end - j < 8 { dist.replace(with: 0, where: lane .>= Double(end - j)) }
                     acc += dist * load(w, j)
                     let column = UnsafeMutableRawPointer(columnA + j)
                     column.storeBytes(

@@ -23,15 +23,14 @@ public enum ClusterPipeline {
             ClusterSummary.summarize(labels: labels, incidents: t, typeNames: typeNames, projection: projection)
         }
         func timed<T>(_ stage: ClusterOptions.Algorithm, _ body: () throws -> T) rethrows -> T {
-            let start = DispatchTime.now().uptimeNanoseconds
-            defer {
-                out.seconds.append((stage, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
-            }
-            return try body()
+            let (value, seconds) = try measure(body)
+            out.seconds.append((stage.rawValue, seconds))
+            return value
         }
         if o.algorithms.contains(.kmeans) {
             out.kmeans = try timed(.kmeans) {
-                let (choice, fit) = try kmeans(x, options: o, progress: progress)
+                let (choice, fit, parts) = try kmeans(x, options: o, progress: progress)
+                out.seconds += parts
                 let chosen = choice.scores.first { $0.k == choice.k }
                 let quality = ClusterQuality(
                     silhouette: chosen?.silhouette, daviesBouldin: chosen?.daviesBouldin,
@@ -53,8 +52,10 @@ public enum ClusterPipeline {
         }
         if o.algorithms.contains(.ward) {
             progress?("ward")
+            let k = o.wardK ?? out.kmeans?.choice.k ?? 8
             out.ward = timed(.ward) {
-                let (linkage, labels) = ward(t, options: o, k: o.wardK ?? out.kmeans?.choice.k ?? 8)
+                let ((linkage, labels), seconds) = measure { ward(t, options: o, k: k) }
+                out.seconds.append(("ward.linkage", seconds))
                 return WardAnalysis(
                     linkage: linkage, labels: labels, clusters: Int((labels.max() ?? 0) + 1),
                     quality: ClusterQuality.of(x, labels: labels, sample: o.silhouetteSample, seed: o.seed),
@@ -74,7 +75,11 @@ public enum ClusterPipeline {
     }
 
     /// The k sweep: the best of `restarts` fits for every k, scored, and the rule's choice.
-    static func kmeans(_ x: Matrix, options o: ClusterOptions, progress: Progress?) throws -> (KChoice, KMeansResult) {
+    /// Also returns the seconds spent fitting and scoring (`kmeans.fit`, `kmeans.silhouette`,
+    /// `kmeans.indices` for Davies–Bouldin and Calinski–Harabasz), for the run record.
+    static func kmeans(_ x: Matrix, options o: ClusterOptions, progress: Progress?) throws -> (
+        KChoice, KMeansResult, [(String, Double)]
+    ) {
         guard o.kRange.upperBound <= x.rows else {
             throw InputError(
                 file: "cluster",
@@ -82,18 +87,34 @@ public enum ClusterPipeline {
         }
         var scores: [KScore] = []
         var fits: [Int: KMeansResult] = [:]
+        var seconds = (fit: 0.0, silhouette: 0.0, indices: 0.0)
         for k in o.kRange {
             progress?("kmeans k=\(k)")
-            let fit = KMeans(k: k, restarts: o.restarts, seed: o.seed &+ UInt64(k)).fit(x)
-            let q = ClusterQuality.of(x, labels: fit.labels, sample: o.silhouetteSample, seed: o.seed)
+            let (fit, fitTime) = measure { KMeans(k: k, restarts: o.restarts, seed: o.seed &+ UInt64(k)).fit(x) }
+            let (silhouette, silhouetteTime) = measure {
+                ClusterMetrics.sampledSilhouette(x, labels: fit.labels, size: o.silhouetteSample, seed: o.seed)
+            }
+            let (indices, indexTime) = measure {
+                (
+                    ClusterMetrics.daviesBouldin(x, labels: fit.labels),
+                    ClusterMetrics.calinskiHarabasz(x, labels: fit.labels)
+                )
+            }
+            seconds = (seconds.fit + fitTime, seconds.silhouette + silhouetteTime, seconds.indices + indexTime)
             fits[k] = fit
             scores.append(
                 KScore(
-                    k: k, inertia: fit.inertia, silhouette: q.silhouette, daviesBouldin: q.daviesBouldin,
-                    calinskiHarabasz: q.calinskiHarabasz, iterations: fit.iterations))
+                    k: k, inertia: fit.inertia, silhouette: silhouette, daviesBouldin: indices.0,
+                    calinskiHarabasz: indices.1, iterations: fit.iterations))
         }
         let choice = KChoice(scores: scores)
-        return (choice, fits[choice.k] ?? fits.values.first!)
+        return (
+            choice, fits[choice.k] ?? fits.values.first!,
+            [
+                ("kmeans.fit", seconds.fit), ("kmeans.silhouette", seconds.silhouette),
+                ("kmeans.indices", seconds.indices),
+            ]
+        )
     }
 
     /// Ward's linkage on the points (or weighted grid cells) and each incident's cluster at the cut.
@@ -174,6 +195,13 @@ public enum ClusterPipeline {
             return [c[0], c.count > 1 ? c[1] : 0, Double(kmeansLabels?[i] ?? 0)]
         }
         return PCADocument(pca: p, sample: sample)
+    }
+
+    /// The value of `body` and the wall seconds it took.
+    static func measure<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let value = try body()
+        return (value, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
 
     /// A warning when one dense zone holds more than half the points: fixed parameters that fit a

@@ -27,8 +27,8 @@ public struct KMeans: Sendable {
     /// How many of the best sampled solutions are refined on all rows.
     public var refine = KMeans.defaultRefine
 
-    public static let defaultSampleSize = 20_000
-    public static let defaultRefine = 2
+    public static let defaultSampleSize = 10_000
+    public static let defaultRefine = 1
 
     public init(k: Int, restarts: Int = 3, maxIterations: Int = 300, tol: Double = 1e-4, seed: UInt64 = 0) {
         self.k = k

@@ -27,6 +27,8 @@ public enum Ward {
         var raw: [Merge] = []
         raw.reserveCapacity(n - 1)
         var nextID = n
+        // The plane's columns for the vector search (kept in step with `cent` and `size`).
+        var plane = PlaneColumns(centroids: d == 2 ? cent : [], sizes: size)
 
         func dist2(_ s: Int, _ t: Int) -> Double {
             var q = 0.0
@@ -50,21 +52,31 @@ public enum Ward {
                     best = prev
                     bd = dist2(a, prev)
                 }
-                cent.withUnsafeBufferPointer { cp in
-                    size.withUnsafeBufferPointer { sp in
-                        let c = cp.baseAddress!
-                        let w = sp.baseAddress!
-                        let sa = w[a]
-                        for t in 0..<active where t != a {
-                            var q = 0.0
-                            for k in 0..<d {
-                                let v = c[a * d + k] - c[t * d + k]
-                                q += v * v
-                            }
-                            let dd = 2 * sa * w[t] / (sa + w[t]) * q
-                            if dd < bd {
-                                bd = dd
-                                best = t
+                if d == 2 {
+                    // Eight candidates at a time on separate x / y columns; the same value per candidate
+                    // as the scalar loop, and the first of equal minima, so the same choice.
+                    let (t, dt) = plane.nearest(to: a, among: active)
+                    if t >= 0 && dt < bd {
+                        bd = dt
+                        best = t
+                    }
+                } else {
+                    cent.withUnsafeBufferPointer { cp in
+                        size.withUnsafeBufferPointer { sp in
+                            let c = cp.baseAddress!
+                            let w = sp.baseAddress!
+                            let sa = w[a]
+                            for t in 0..<active where t != a {
+                                var q = 0.0
+                                for k in 0..<d {
+                                    let v = c[a * d + k] - c[t * d + k]
+                                    q += v * v
+                                }
+                                let dd = 2 * sa * w[t] / (sa + w[t]) * q
+                                if dd < bd {
+                                    bd = dd
+                                    best = t
+                                }
                             }
                         }
                     }
@@ -81,6 +93,7 @@ public enum Ward {
                         cent[s * d + k] = (ws * cent[s * d + k] + wt * cent[t * d + k]) / (ws + wt)
                     }
                     size[s] = ws + wt
+                    if d == 2 { plane.set(s, x: cent[2 * s], y: cent[2 * s + 1], size: ws + wt) }
                     id[s] = nextID
                     nextID += 1
                     // Move the last active slot into t.
@@ -88,9 +101,11 @@ public enum Ward {
                     if t != last {
                         for k in 0..<d { cent[t * d + k] = cent[last * d + k] }
                         size[t] = size[last]
+                        if d == 2 { plane.set(t, x: cent[2 * t], y: cent[2 * t + 1], size: size[t]) }
                         id[t] = id[last]
                         for i in 0..<chain.count where chain[i] == last { chain[i] = t }
                     }
+                    if d == 2 { plane.remove(last) }
                     active -= 1
                     merged = true
                 } else {
@@ -151,5 +166,71 @@ public enum Ward {
             }
         }
         return labels
+    }
+}
+
+/// Ward's active clusters in the plane as x, y and size columns, padded by 8, for the vector search.
+private struct PlaneColumns {
+    var x: [Double]
+    var y: [Double]
+    var size: [Double]
+
+    init(centroids: [Double], sizes: [Double]) {
+        let n = centroids.count / 2
+        x = [Double](repeating: .infinity, count: n + 8)
+        y = [Double](repeating: 0, count: n + 8)
+        size = [Double](repeating: 1, count: n + 8)
+        for i in 0..<n {
+            x[i] = centroids[2 * i]
+            y[i] = centroids[2 * i + 1]
+            size[i] = sizes[i]
+        }
+    }
+
+    mutating func set(_ i: Int, x: Double, y: Double, size: Double) {
+        self.x[i] = x
+        self.y[i] = y
+        self.size[i] = size
+    }
+
+    /// Marks slot `i` as gone (an infinite distance to everything).
+    mutating func remove(_ i: Int) { x[i] = .infinity }
+
+    /// The active cluster (slot < `active`, not `a`) with the smallest Ward distance² to `a`, the
+    /// lowest slot among equals, and that distance² (−1 and ∞ when there is none). Slots past the
+    /// active ones hold x = ∞, so their lanes come out infinite without a mask; `a` is hidden the same
+    /// way while searching.
+    mutating func nearest(to a: Int, among active: Int) -> (Int, Double) {
+        let (ax, ay, sa) = (x[a], y[a], size[a])
+        x[a] = .infinity
+        defer { x[a] = ax }
+        return x.withUnsafeBufferPointer { xp in
+            y.withUnsafeBufferPointer { yp in
+                size.withUnsafeBufferPointer { sp in
+                    let (xs, ys, ws) = (xp.baseAddress!, yp.baseAddress!, sp.baseAddress!)
+                    var best = SIMD8<Double>(repeating: .infinity)
+                    var bestSlot = SIMD8<Double>(repeating: -1)
+                    var slot = SIMD8<Double>(0, 1, 2, 3, 4, 5, 6, 7)
+                    var t = 0
+                    while t < active {
+                        let dx = UnsafeRawPointer(xs + t).loadUnaligned(as: SIMD8<Double>.self) - ax
+                        let dy = UnsafeRawPointer(ys + t).loadUnaligned(as: SIMD8<Double>.self) - ay
+                        let w = UnsafeRawPointer(ws + t).loadUnaligned(as: SIMD8<Double>.self)
+                        let dd = 2 * sa * w / (sa + w) * (dx * dx + dy * dy)
+                        let better = dd .< best
+                        best.replace(with: dd, where: better)
+                        bestSlot.replace(with: slot, where: better)
+                        slot += 8
+                        t += 8
+                    }
+                    var (found, value) = (-1, Double.infinity)
+                    for l in 0..<8 where bestSlot[l] >= 0 {
+                        let s = Int(bestSlot[l])
+                        if best[l] < value || (best[l] == value && s < found) { (found, value) = (s, best[l]) }
+                    }
+                    return (found, value)
+                }
+            }
+        }
     }
 }
