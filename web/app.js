@@ -537,14 +537,38 @@ async function showRun(id) {
   line('chart-silhouette', sw ? sw.scores.map((s) => s.silhouette) : [], '#21918c');
   line('chart-db', sw ? sw.scores.map((s) => s.davies_bouldin) : [], '#b3122e');
   drawDendrogram(r.ward);
-  if (r.pca) {
-    const pts = r.pca.sample;
-    const groups = {};
-    for (const p of pts) (groups[p[2]] ||= []).push({ x: p[0], y: p[1] });
-    const palette = ['#3b528b', '#e0412c', '#21918c', '#f7853b', '#832681', '#5ec962', '#6b0b2a', '#fde725', '#4292c6', '#c53c74'];
-    chart('chart-pca', { type: 'scatter', data: { datasets: Object.entries(groups).map(([k, v]) => ({ label: 'cluster ' + k, data: v, pointRadius: 1.5, backgroundColor: palette[Number(k) % palette.length] })) },
-      options: { plugins: { legend: { display: false } }, scales: { x: { title: { display: true, text: `PC1 (${pct(r.pca.pca.explained_variance_ratio[0])})` } }, y: { title: { display: true, text: `PC2 (${pct(r.pca.pca.explained_variance_ratio[1] || 0)})` } } } } });
+  drawProjection(r);
+}
+
+// The run's PCA or t-SNE scatter, coloured by K-Means cluster; the buttons switch between them
+// (`?projection=tsne` in the page URL opens on t-SNE).
+let projection = new URLSearchParams(location.search).get('projection') === 'tsne' ? 'tsne' : 'pca';
+function drawProjection(r) {
+  const pca = document.getElementById('proj-pca'), tsne = document.getElementById('proj-tsne');
+  const note = document.getElementById('proj-note');
+  pca.onclick = () => { projection = 'pca'; drawProjection(r); };
+  tsne.onclick = () => { projection = 'tsne'; drawProjection(r); };
+  pca.setAttribute('aria-pressed', String(projection === 'pca'));
+  tsne.setAttribute('aria-pressed', String(projection === 'tsne'));
+  const doc = projection === 'tsne' ? r.tsne : r.pca;
+  note.textContent = '';
+  if (!doc) {
+    chart('chart-pca', { type: 'scatter', data: { datasets: [] } });
+    note.textContent = projection === 'tsne' ? 'No t-SNE in this run: patroliq cluster --algorithms kmeans,tsne' : 'No PCA in this run.';
+    return;
   }
+  const groups = {};
+  for (const p of doc.sample) (groups[p[2]] ||= []).push({ x: p[0], y: p[1] });
+  const palette = ['#3b528b', '#e0412c', '#21918c', '#f7853b', '#832681', '#5ec962', '#6b0b2a', '#fde725', '#4292c6', '#c53c74'];
+  const axes = projection === 'tsne'
+    ? ['t-SNE 1', 't-SNE 2']
+    : [`PC1 (${pct(doc.pca.explained_variance_ratio[0])})`, `PC2 (${pct(doc.pca.explained_variance_ratio[1] || 0)})`];
+  if (projection === 'tsne') {
+    note.textContent = `${doc.sample.length} incidents, perplexity ${doc.perplexity}` +
+      (doc.trustworthiness != null ? `, trustworthiness ${doc.trustworthiness.toFixed(3)}` : '');
+  }
+  chart('chart-pca', { type: 'scatter', data: { datasets: Object.entries(groups).map(([k, v]) => ({ label: 'cluster ' + k, data: v, pointRadius: projection === 'tsne' ? 1 : 1.5, backgroundColor: palette[Number(k) % palette.length] })) },
+    options: { animation: false, plugins: { legend: { display: false } }, scales: { x: { title: { display: true, text: axes[0] } }, y: { title: { display: true, text: axes[1] } } } } });
 }
 
 // Dendrogram of the last merges: leaves are the clusters below them (with their sizes).

@@ -71,7 +71,7 @@ final class DashboardData: Sendable {
         try document("runs") { w in try RunStore(w).list() }
     }
 
-    /// One run with its dashboard artifacts (k sweep, a dendrogram of the last merges, PCA sample).
+    /// One run with its dashboard artifacts (k sweep, a dendrogram of the last merges, PCA and t-SNE samples).
     func run(_ id: Int?) throws -> EncodedBody? {
         try document("run-\(id.map(String.init) ?? "latest")") { w in
             let store = RunStore(w)
@@ -87,6 +87,12 @@ final class DashboardData: Sendable {
                 },
                 pca: try store.artifact(run: r.id, name: "pca").flatMap {
                     try? decoder.decode(PCADocument.self, from: $0)
+                },
+                tsne: try store.artifact(run: r.id, name: "tsne").flatMap {
+                    try? decoder.decode(TSNEDocument.self, from: $0)
+                }.map {
+                    RunDocument.Embedding(
+                        perplexity: $0.perplexity, trustworthiness: $0.trustworthiness, sample: $0.sample)
                 },
                 ward: ward.map {
                     RunDocument.Dendrogram(
@@ -161,7 +167,15 @@ struct RunDocument: Encodable {
     let record: RunRecord
     let kmeansSweep: KChoice?
     let pca: PCADocument?
+    /// The t-SNE scatter without the sampled row numbers (the dashboard draws positions only).
+    let tsne: Embedding?
     let ward: Dendrogram?
+
+    struct Embedding: Encodable {
+        let perplexity: Double
+        let trustworthiness: Double?
+        let sample: [[Double]]
+    }
 
     struct Dendrogram: Encodable {
         let mode: String
@@ -175,7 +189,7 @@ struct RunDocument: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case kmeansSweep = "kmeans_sweep"
-        case pca, ward
+        case pca, tsne, ward
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -183,6 +197,7 @@ struct RunDocument: Encodable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encodeIfPresent(kmeansSweep, forKey: .kmeansSweep)
         try c.encodeIfPresent(pca, forKey: .pca)
+        try c.encodeIfPresent(tsne, forKey: .tsne)
         try c.encodeIfPresent(ward, forKey: .ward)
     }
 }

@@ -32,7 +32,8 @@ struct Cluster: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Analyses to run, comma separated: kmeans, dbscan, ward, temporal, pca.", valueName: "list"))
+            "Analyses to run, comma separated: kmeans, dbscan, ward, temporal, pca, tsne (t-SNE is not in the default: it takes seconds).",
+            valueName: "list"))
     var algorithms: String = "kmeans,dbscan,ward,temporal,pca"
 
     @Option(name: .customLong("k"), help: "K-Means k values to sweep, e.g. 5...10 or 7.")
@@ -40,7 +41,7 @@ struct Cluster: ParsableCommand {
 
     @Option(
         help:
-            "K-Means starts per k (k-means++ each); above 50 000 incidents they are screened on a 50 000-row sample and the 3 best refined on all rows."
+            "K-Means starts per k (k-means++ each, spread over the cores); above 10 000 incidents they are screened on a 10 000-row sample and the best refined on all rows."
     )
     var restarts: Int = 20
 
@@ -74,6 +75,12 @@ struct Cluster: ParsableCommand {
     )
     var silhouetteSample: Int = 10_000
 
+    @Option(help: "t-SNE: incidents embedded (a seeded sample of this many when there are more).")
+    var tsneSample: Int = 10_000
+
+    @Option(help: "t-SNE perplexity: the effective number of neighbours each incident keeps (5 to 100).")
+    var perplexity: Double = 30
+
     @Flag(help: "Print the run record as JSON.")
     var json = false
 
@@ -83,6 +90,8 @@ struct Cluster: ParsableCommand {
         guard eps > 0 else { throw ValidationError("--eps must be positive (metres)") }
         guard minSamples >= 1 else { throw ValidationError("--min-samples must be at least 1") }
         guard restarts >= 1 else { throw ValidationError("--restarts must be at least 1") }
+        guard tsneSample >= 10 else { throw ValidationError("--tsne-sample must be at least 10") }
+        guard perplexity >= 2, perplexity <= 100 else { throw ValidationError("--perplexity must be in 2…100") }
         guard k.range.lowerBound >= 2 else { throw ValidationError("--k must be at least 2") }
         guard temporalK.range.lowerBound >= 2 else {
             throw ValidationError("--temporal-k must be at least 2")
@@ -126,6 +135,8 @@ struct Cluster: ParsableCommand {
         o.wardCell = wardCell
         o.temporalRange = temporalK.range
         o.silhouetteSample = silhouetteSample
+        o.tsneSample = tsneSample
+        o.perplexity = perplexity
         let w = try Workspace(path: ws.workspace, readOnly: false)
         let info = try w.info()
         let t = try w.incidents()

@@ -84,3 +84,45 @@ import Testing
         #expect(ClusterPipeline.oneZoneWarning([-1, -1], eps: 150, minSamples: 25) == nil)
     }
 }
+
+@Suite struct StoredRunCompatibilityTests {
+    /// A run as builds before the typed results stored it: no stage times among the metrics, the Ward
+    /// document's mode written as a plain string. It still lists, shows, decodes and exports.
+    @Test func aRunStoredBeforeTheTypedResultsStillWorks() throws {
+        let dir = TempDir()
+        try DemoGenerator(rows: 3000, seed: 5).write(to: dir.file("d.csv"))
+        _ = try Ingest.run(file: dir.file("d.csv"), workspace: dir.file("w.sqlite"))
+        let w = try Workspace(path: dir.file("w.sqlite"), readOnly: false)
+        var o = ClusterOptions()
+        o.kRange = 5...5
+        o.temporalRange = 3...3
+        o.eps = 250
+        o.minSamples = 10
+        o.wardMaxPoints = 1000
+        let out = try ClusterPipeline.run(
+            incidents: try w.incidents(), typeNames: try w.dictionaries().type, projection: try w.info().projection,
+            options: o)
+        let saved = try RunStore(w).save(out, info: try w.info(), options: o, duration: 1)
+        let oldMetrics = out.metrics.filter { !$0.key.hasPrefix("seconds.") }
+        let json = String(decoding: try JSONEncoder().encode(oldMetrics), as: UTF8.self)
+        try w.db.execute("UPDATE runs SET metrics = '\(json)' WHERE id = \(saved.id)")
+        try w.db.execute(
+            """
+            UPDATE run_artifacts SET data = CAST('{"cell_size_m":250,"leaves":3,"merges":[{"a":0,"b":1,"height":2.5,"size":5},{"a":2,"b":3,"height":7,"size":9}],"mode":"cells"}' AS BLOB)
+            WHERE run_id = \(saved.id) AND name = 'ward_linkage'
+            """)
+        let store = RunStore(w)
+        #expect(try store.list().map(\.id) == [saved.id])
+        let shown = try store.run(saved.id, path: "w")
+        #expect(shown.metrics == oldMetrics && shown.metrics["kmeans.k"] == 5)
+        let ward = try JSONDecoder().decode(
+            WardDocument.self, from: try #require(try store.artifact(run: saved.id, name: "ward_linkage")))
+        #expect(ward.mode == .cells && ward.cellSize == 250 && ward.merges.count == 2)
+        _ = try JSONDecoder().decode(
+            KChoice.self, from: try #require(try store.artifact(run: saved.id, name: "kmeans_sweep")))
+        var e = ExportOptions()
+        e.directory = dir.file("gj")
+        let (_, files) = try GeoJSONExport.run(workspace: w, options: e)
+        #expect(files.contains { $0.path.hasSuffix("clusters_kmeans.geojson") && $0.features == 5 })
+    }
+}

@@ -185,6 +185,36 @@ func referenceDBSCAN(_ p: [SIMD2<Double>], eps: Double, minSamples: Int) -> (
         #expect(abs(weighted - plain) < 1e-12)
     }
 
+    @Test(arguments: [5, 70]) func silhouetteEqualsTheDefinition(clusters: Int) throws {
+        // Few clusters take the symmetric table, many (DBSCAN's zones) the per-row sums: both must give
+        // the textbook value, summed here naively.
+        var rng = SeededRandom(seed: UInt64(clusters))
+        let n = 400
+        let x = Matrix(rows: n, cols: 2, data: (0..<(2 * n)).map { _ in rng.gaussian() * 100 })
+        let labels = (0..<n).map { Int32($0 < clusters ? $0 : rng.below(clusters)) }
+        func dist(_ i: Int, _ j: Int) -> Double {
+            let dx = x.data[2 * i] - x.data[2 * j]
+            let dy = x.data[2 * i + 1] - x.data[2 * j + 1]
+            return (dx * dx + dy * dy).squareRoot()
+        }
+        var total = 0.0
+        for i in 0..<n {
+            var sums = [Double](repeating: 0, count: clusters)
+            var sizes = [Int](repeating: 0, count: clusters)
+            for j in 0..<n {
+                sums[Int(labels[j])] += dist(i, j)
+                sizes[Int(labels[j])] += 1
+            }
+            let own = Int(labels[i])
+            guard sizes[own] > 1 else { continue }
+            let a = sums[own] / Double(sizes[own] - 1)
+            let b = (0..<clusters).filter { $0 != own }.map { sums[$0] / Double(sizes[$0]) }.min()!
+            total += (b - a) / max(a, b)
+        }
+        let s = try #require(ClusterMetrics.silhouette(x, labels: labels))
+        #expect(abs(s - total / Double(n)) < 1e-12)
+    }
+
     @Test func silhouetteDoesNotDependOnTheThreadCount() throws {
         let (pts, _) = blobs(seed: 5, perBlob: 700)
         let x = Matrix(points: pts)
@@ -392,5 +422,79 @@ func referenceDBSCAN(_ p: [SIMD2<Double>], eps: Double, minSamples: Int) -> (
         #expect(
             results[0].centers.data == results[1].centers.data && results[1].centers.data == results[2].centers.data)
         #expect(results[0].inertia == results[2].inertia)
+    }
+}
+
+@Suite struct TSNETests {
+    /// Three well separated blobs in five dimensions.
+    func blobs(_ n: Int, seed: UInt64) -> Matrix {
+        var rng = SeededRandom(seed: seed)
+        var data: [Double] = []
+        for i in 0..<n {
+            for t in 0..<5 {
+                let centre: Double = t == i % 3 ? 8 : 0
+                data.append(centre + rng.gaussian())
+            }
+        }
+        return Matrix(rows: n, cols: 5, data: data)
+    }
+
+    @Test func embeddingKeepsNeighbourhoodsAndIgnoresTheThreadCount() throws {
+        let x = blobs(300, seed: 4)
+        let saved = Parallelism.threads
+        defer { Parallelism.threads = saved }
+        // Fewer iterations than the defaults keep the debug-build test short; the blobs separate early.
+        var method = TSNE()
+        method.exaggerationIterations = 100
+        method.iterations = 150
+        Parallelism.threads = 1
+        let one = method.embed(x)
+        Parallelism.threads = 2
+        let two = method.embed(x)
+        #expect(one == two)
+        let t = try #require(ClusterMetrics.trustworthiness(x, embedding: two, k: 10))
+        #expect(t > 0.9, "trustworthiness \(t)")
+        // The blobs stay apart: every point's nearest embedded neighbour is of its own blob.
+        for i in 0..<x.rows {
+            func e(_ j: Int) -> Double {
+                let v: SIMD2<Double> = two[j] - two[i]
+                return (v * v).sum()
+            }
+            let j = try #require((0..<x.rows).filter { $0 != i }.min { e($0) < e($1) })
+            #expect(j % 3 == i % 3, "point \(i)")
+        }
+    }
+
+    @Test func trustworthinessEqualsTheDefinition() throws {
+        var rng = SeededRandom(seed: 8)
+        let n = 60
+        let k = 5
+        let x = Matrix(rows: n, cols: 3, data: (0..<(3 * n)).map { _ in rng.gaussian() })
+        let y = (0..<n).map { _ in SIMD2(rng.gaussian(), rng.gaussian()) }
+        func d(_ i: Int, _ j: Int) -> Double {
+            var s = 0.0
+            for t in 0..<3 {
+                let v: Double = x.data[i * 3 + t] - x.data[j * 3 + t]
+                s += v * v
+            }
+            return s
+        }
+        func e(_ i: Int, _ j: Int) -> Double {
+            let v: SIMD2<Double> = y[i] - y[j]
+            return (v * v).sum()
+        }
+        var penalty = 0.0
+        for i in 0..<n {
+            let byInput = (0..<n).filter { $0 != i }.sorted { d(i, $0) < d(i, $1) }
+            let byEmbedding = (0..<n).filter { $0 != i }.sorted { e(i, $0) < e(i, $1) }
+            for j in byEmbedding.prefix(k) { penalty += Double(max(0, byInput.firstIndex(of: j)! + 1 - k)) }
+        }
+        let expected = 1 - penalty * 2 / Double(n * k * (2 * n - 3 * k - 1))
+        let t = try #require(ClusterMetrics.trustworthiness(x, embedding: y, k: k))
+        #expect(abs(t - expected) < 1e-12)
+        // An embedding that is the data itself keeps every neighbourhood.
+        let flat = Matrix(rows: n, cols: 2, data: (0..<(2 * n)).map { x.data[($0 / 2) * 3 + $0 % 2] })
+        let same = (0..<n).map { SIMD2(flat.data[2 * $0], flat.data[2 * $0 + 1]) }
+        #expect(try #require(ClusterMetrics.trustworthiness(flat, embedding: same, k: k)) == 1)
     }
 }

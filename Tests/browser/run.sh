@@ -25,7 +25,7 @@ cd "$T"
 PAYLOAD='<img src=x onerror=document.body.dataset.pwned=1>'
 sed -i "s/,BATTERY,/,$PAYLOAD,/" d.csv
 "$BIN" ingest d.csv > /dev/null
-"$BIN" cluster --k 5...7 --temporal-k 3...4 > /dev/null
+"$BIN" cluster --k 5...7 --temporal-k 3...4 --algorithms kmeans,dbscan,ward,temporal,pca,tsne --tsne-sample 800 > /dev/null
 "$BIN" tiles --minzoom 10 --maxzoom 13 --layer all --layer window:night > /dev/null
 "$BIN" export > /dev/null
 "$BIN" hotspots > /dev/null
@@ -38,7 +38,7 @@ pass=0 fail=0
 check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
 PLAN_QUERY="day=fri&hours=22-6&cells=12"  # in the page URL each name gets a plan_ prefix
 for view in map temporal stats runs plan; do
-  url="http://127.0.0.1:$PORT/?basemap=none&feature=kmeans-0&plan_${PLAN_QUERY//&/&plan_}#$view"
+  url="http://127.0.0.1:$PORT/?basemap=none&feature=kmeans-0&projection=tsne&plan_${PLAN_QUERY//&/&plan_}#$view"
   dom=$(timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --window-size=1280,900 \
     --virtual-time-budget=20000 --dump-dom "$url" 2> /dev/null)
   body=$(grep -o '<body[^>]*>' <<< "$dom" | head -1)
@@ -58,7 +58,9 @@ for view in map temporal stats runs plan; do
     temporal) check "temporal patterns shown" 'grep -q "Pattern 0:" <<< "$dom"' ;;
     stats) check "statistics table filled" 'grep -q "THEFT" <<< "$dom"' ;;
     runs) check "runs table filled" 'grep -q "kmeans, dbscan" <<< "$dom"'
-      check "runs table shows kinds" 'grep -q "<td>backtest</td>" <<< "$dom"' ;;
+      check "runs table shows kinds" 'grep -q "<td>backtest</td>" <<< "$dom"'
+      check "t-SNE scatter shown with its trustworthiness" 'grep -q "800 incidents, perplexity 30, trustworthiness 0\.[0-9]" <<< "$dom"'
+      check "t-SNE switch pressed" 'grep -q "id=\"proj-tsne\" aria-pressed=\"true\"" <<< "$dom"' ;;
     plan)
       # The areas drawn are /api/plan's: the same features in the same order, every vertex drawn.
       api=$(curl -sf "http://127.0.0.1:$PORT/api/plan?$PLAN_QUERY")

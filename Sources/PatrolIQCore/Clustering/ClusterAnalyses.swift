@@ -74,6 +74,7 @@ public struct ClusterAnalyses: Sendable {
     public var ward: WardAnalysis?
     public var temporal: TemporalPatterns?
     public var pca: PCADocument?
+    public var tsne: TSNEDocument?
     /// Wall seconds per stage in the order run: each analysis (`kmeans`, `dbscan`, `ward`, `temporal`,
     /// `pca`, each whole) and parts of some (`kmeans.fit`, `kmeans.silhouette`, `kmeans.indices`,
     /// `ward.linkage`), stored as `seconds.<stage>` metrics.
@@ -144,6 +145,10 @@ public struct ClusterAnalyses: Sendable {
                     out.metrics["pca.explained_variance_2"] = p.pca.explainedVarianceRatio[1]
                 }
             }
+            if let d = tsne {
+                out.artifacts["tsne"] = try enc.encode(d)
+                if let v = d.trustworthiness { out.metrics["tsne.trustworthiness"] = v }
+            }
             for (stage, s) in seconds { out.metrics["seconds.\(stage)"] = s }
             return out
         }
@@ -179,5 +184,18 @@ public struct WardDocument: Codable, Sendable {
 public struct PCADocument: Codable, Sendable {
     public var pca: PCAResult
     /// [pc1, pc2, kmeans label] for a random sample of incidents.
+    public var sample: [[Double]]
+}
+
+/// A t-SNE embedding as stored: the sampled incidents (rows of the workspace, ascending) and their
+/// positions with their K-Means cluster.
+public struct TSNEDocument: Codable, Sendable {
+    public var perplexity: Double
+    public var theta: Double
+    public var iterations: Int
+    /// `sklearn.manifold.trustworthiness` with k = 10 over the standardised features.
+    public var trustworthiness: Double?
+    public var rows: [Int]
+    /// [x, y, kmeans label] per sampled incident, in the order of `rows`.
     public var sample: [[Double]]
 }

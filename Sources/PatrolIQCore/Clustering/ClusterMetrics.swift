@@ -23,20 +23,39 @@ public enum ClusterMetrics {
             for t in 0..<x.cols { columns[t][r] = x.data[i * x.cols + t] }
             rowWeights[r] = w[i]
         }
-        let sums = DistanceSums(columns: columns, weights: rowWeights, bounds: bounds).compute()
+        let distances = DistanceSums(columns: columns, weights: rowWeights, bounds: bounds)
         let k = groups.count
         var clusterWeight = [Double](repeating: 0, count: k)
         for c in 0..<k { for r in bounds[c]..<bounds[c + 1] { clusterWeight[c] += rowWeights[r] } }
+        /// s of sorted row r in cluster c, from its weighted distance sum to each cluster.
+        func score(_ r: Int, _ c: Int, _ sum: (Int) -> Double) -> Double {
+            // a: mean distance to the other members; b: to the nearest other cluster.
+            guard clusterWeight[c] > 1 else { return 0 }
+            let a = sum(c) / (clusterWeight[c] - 1)
+            var b = Double.infinity
+            for c2 in 0..<k where c2 != c { b = min(b, sum(c2) / clusterWeight[c2]) }
+            let m = max(a, b)
+            return m > 0 ? (b - a) / m : 0
+        }
         var byRow = [Double](repeating: 0, count: n)
-        for c in 0..<k {
-            for r in bounds[c]..<bounds[c + 1] {
-                // a: mean distance to the other members; b: to the nearest other cluster.
-                guard clusterWeight[c] > 1 else { continue }
-                let a = sums[c * padded + r] / (clusterWeight[c] - 1)
-                var b = Double.infinity
-                for c2 in 0..<k where c2 != c { b = min(b, sums[c2 * padded + r] / clusterWeight[c2]) }
-                let m = max(a, b)
-                byRow[order[r]] = m > 0 ? (b - a) / m : 0
+        if k <= DistanceSums.symmetricClusters {
+            let sums = distances.compute()
+            for c in 0..<k {
+                for r in bounds[c]..<bounds[c + 1] { byRow[order[r]] = score(r, c, { sums[$0 * padded + r] }) }
+            }
+        } else {
+            // Many clusters (DBSCAN's zones): a rows × clusters table would be large, so each row sums
+            // its own distances to every cluster (every distance twice, memory per thread only).
+            let cluster = groups.index
+            byRow.withUnsafeMutableBufferPointer { out in
+                let shared = UncheckedSendable(out)
+                parallelRanges(n, parts: workerCount, minimum: 64) { rows, _ in
+                    var sums = [Double](repeating: 0, count: k)
+                    for r in rows {
+                        distances.rowSums(r, into: &sums)
+                        shared.value[order[r]] = score(r, cluster[order[r]], { sums[$0] })
+                    }
+                }
             }
         }
         // Summed in the original row order, so the result does not depend on the grouping.
@@ -184,6 +203,29 @@ private struct DistanceSums {
         stride = weights.count
     }
 
+    /// Up to this many clusters the rows × clusters table is kept and each distance computed once.
+    static let symmetricClusters = 64
+
+    /// Row r's weighted distance sums to every cluster (r's own distance 0 included: it adds nothing).
+    func rowSums(_ r: Int, into sums: inout [Double]) {
+        let d = columns.count / stride
+        columns.withUnsafeBufferPointer { xb in
+            weights.withUnsafeBufferPointer { wb in
+                let (x, w) = (xb.baseAddress!, wb.baseAddress!)
+                for c in 0..<(bounds.count - 1) {
+                    let end = bounds[c + 1]
+                    var acc = SIMD8<Double>.zero
+                    var j = bounds[c]
+                    while j < end {
+                        acc += distances(from: r, to: j, end: end, x: x, features: d) * load(w, j)
+                        j += 8
+                    }
+                    sums[c] = acc.sum()
+                }
+            }
+        }
+    }
+
     func compute() -> [Double] {
         let k = bounds.count - 1
         var sums = [Double](repeating: 0, count: stride * k)
@@ -201,6 +243,29 @@ private struct DistanceSums {
         return sums
     }
 
+    /// Distances from row `r` to rows j…j+7, 0 in the lanes at or past `end`.
+    @inline(__always)
+    private func distances(from r: Int, to j: Int, end: Int, x: UnsafePointer<Double>, features d: Int)
+        -> SIMD8<Double>
+    {
+        var q = SIMD8<Double>.zero
+        if d == 2 {
+            let dx = load(x, j) - x[r]
+            let dy = load(x + stride, j) - x[stride + r]
+            q = dx * dx + dy * dy
+        } else {
+            for t in 0..<d {
+                let v = load(x + t * stride, j) - x[t * stride + r]
+                q += v * v
+            }
+        }
+        var dist = q.squareRoot()
+        if end - j < 8 {
+            dist.replace(with: 0, where: SIMD8<Double>(0, 1, 2, 3, 4, 5, 6, 7) .>= Double(end - j))
+        }
+        return dist
+    }
+
     @inline(__always)
     private func load(_ p: UnsafePointer<Double>, _ j: Int) -> SIMD8<Double> {
         UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Double>.self)
@@ -211,7 +276,6 @@ private struct DistanceSums {
     ) {
         let k = bounds.count - 1
         let d = columns.count / stride
-        let lane = SIMD8<Double>(0, 1, 2, 3, 4, 5, 6, 7)
         let columnA = sums + a * stride
         for i in bounds[a]..<bounds[a + 1] {
             let wi = w[i]
@@ -224,19 +288,7 @@ private struct DistanceSums {
                 while j < end {
                     // Eight rows; lanes past the cluster's end are zeroed (the padding keeps loads in range,
                     // and the entries they would add to are this task's, unchanged by adding 0).
-                    var q = SIMD8<Double>.zero
-                    if d == 2 {
-                        let dx = load(x, j) - x[i]
-                        let dy = load(x + stride, j) - x[stride + i]
-                        q = dx * dx + dy * dy
-                    } else {
-                        for t in 0..<d {
-                            let v = load(x + t * stride, j) - x[t * stride + i]
-                            q += v * v
-                        }
-                    }
-                    var dist = q.squareRoot()
-                    if end - j < 8 { dist.replace(with: 0, where: lane .>= Double(end - j)) }
+                    let dist = distances(from: i, to: j, end: end, x: x, features: d)
                     acc += dist * load(w, j)
                     let column = UnsafeMutableRawPointer(columnA + j)
                     column.storeBytes(

@@ -3,9 +3,11 @@ import Foundation
 /// Which analyses a `cluster` run performs, and their parameters.
 public struct ClusterOptions: Sendable, Codable, Equatable {
     public enum Algorithm: String, CaseIterable, Codable, Sendable {
-        case kmeans, dbscan, ward, temporal, pca
+        case kmeans, dbscan, ward, temporal, pca, tsne
     }
-    public var algorithms: [Algorithm] = Algorithm.allCases
+    /// Everything but t-SNE, which takes seconds rather than milliseconds and is asked for by name.
+    public static let defaultAlgorithms: [Algorithm] = [.kmeans, .dbscan, .ward, .temporal, .pca]
+    public var algorithms: [Algorithm] = ClusterOptions.defaultAlgorithms
     /// Geographic K-Means: k swept over this range, best of `restarts` runs for each.
     public var kRange: ClosedRange<Int> = 5...10
     public var restarts = 20
@@ -23,6 +25,9 @@ public struct ClusterOptions: Sendable, Codable, Equatable {
     public var temporalRange: ClosedRange<Int> = 3...5
     /// Silhouette is exact up to this many rows, else computed on a sample of this size.
     public var silhouetteSample = 10_000
+    /// t-SNE: incidents embedded (a seeded sample) and the perplexity.
+    public var tsneSample = 10_000
+    public var perplexity = 30.0
 
     public init() {}
 
@@ -47,6 +52,11 @@ public struct ClusterOptions: Sendable, Codable, Equatable {
             if let wardHeight { p["ward.height"] = String(wardHeight) }
             p["ward.max_points"] = String(wardMaxPoints)
             p["ward.cell_m"] = String(wardCell)
+        }
+        if algorithms.contains(.tsne) {
+            p["tsne.sample"] = String(tsneSample)
+            p["tsne.perplexity"] = String(perplexity)
+            p["tsne.theta"] = String(TSNE().theta)
         }
         if algorithms.contains(.temporal) {
             p["temporal.k_range"] = "\(temporalRange.lowerBound)...\(temporalRange.upperBound)"

@@ -71,6 +71,14 @@ public enum ClusterPipeline {
             progress?("pca")
             out.pca = timed(.pca) { pca(t, kmeansLabels: out.kmeans?.fit.labels, seed: o.seed) }
         }
+        if o.algorithms.contains(.tsne) {
+            progress?("tsne on \(min(t.count, o.tsneSample)) incidents")
+            out.tsne = timed(.tsne) {
+                let (document, parts) = tsne(t, kmeansLabels: out.kmeans?.fit.labels, options: o)
+                out.seconds += parts
+                return document
+            }
+        }
         return out
     }
 
@@ -166,35 +174,69 @@ public enum ClusterPipeline {
         return TemporalPatterns(fit: fit, k: k, silhouette: s, analysis: analysis, labels: labels)
     }
 
-    /// Principal components of the location, calendar, severity and weekend features, with a seeded
-    /// sample of incidents projected for the dashboard's scatter.
-    static func pca(_ t: IncidentTable, kmeansLabels: [Int32]?, seed: UInt64) -> PCADocument {
-        let n = t.count
-        let names = [
-            "x", "y", "hour_sin", "hour_cos", "weekday_sin", "weekday_cos", "month_sin", "month_cos", "severity",
-            "weekend",
-        ]
-        var d = [Double](repeating: 0, count: n * names.count)
-        for i in 0..<n {
+    /// The features PCA and t-SNE read: location, cyclic hour, weekday and month, severity, weekend.
+    static func features(_ t: IncidentTable, rows: [Int]? = nil) -> Matrix {
+        let rows = rows ?? Array(0..<t.count)
+        let cols = featureNames.count
+        var d = [Double](repeating: 0, count: rows.count * cols)
+        for (r, i) in rows.enumerated() {
             let h = CyclicFeatures.encode(Double(t.hour[i]), period: 24)
             let w = CyclicFeatures.encode(Double(t.weekday[i]), period: 7)
             let m = CyclicFeatures.encode(Double(t.month[i]) - 1, period: 12)
             let row = [
                 t.x[i], t.y[i], h.sin, h.cos, w.sin, w.cos, m.sin, m.cos, Double(t.severity[i]), Double(t.weekend[i]),
             ]
-            for j in 0..<names.count { d[i * names.count + j] = row[j] }
+            for j in 0..<cols { d[r * cols + j] = row[j] }
         }
-        let features = Matrix(rows: n, cols: names.count, data: d)
-        let p = PCA.fit(features, features: names)
+        return Matrix(rows: rows.count, cols: cols, data: d)
+    }
+
+    static let featureNames = [
+        "x", "y", "hour_sin", "hour_cos", "weekday_sin", "weekday_cos", "month_sin", "month_cos", "severity", "weekend",
+    ]
+
+    /// A seeded sample of `size` of `n` rows (all when n ≤ size), ascending.
+    static func sampleRows(_ n: Int, size: Int, seed: UInt64) -> [Int] {
         var rng = SeededRandom(seed: seed)
-        let sampleN = min(n, 3000)
+        let m = min(n, size)
         var idx = Array(0..<n)
-        for i in 0..<sampleN { idx.swapAt(i, i + rng.below(n - i)) }
-        let sample = idx.prefix(sampleN).sorted().map { i -> [Double] in
+        for i in 0..<m { idx.swapAt(i, i + rng.below(n - i)) }
+        return idx.prefix(m).sorted()
+    }
+
+    /// Principal components of the `features`, with a seeded sample of incidents projected for the
+    /// dashboard's scatter.
+    static func pca(_ t: IncidentTable, kmeansLabels: [Int32]?, seed: UInt64) -> PCADocument {
+        let features = features(t)
+        let p = PCA.fit(features, features: featureNames)
+        let sample = sampleRows(t.count, size: 3000, seed: seed).map { i -> [Double] in
             let c = p.project(features, i)
             return [c[0], c.count > 1 ? c[1] : 0, Double(kmeansLabels?[i] ?? 0)]
         }
         return PCADocument(pca: p, sample: sample)
+    }
+
+    /// t-SNE of the same standardised features as PCA on a seeded sample, with its trustworthiness
+    /// (k = 10). Also returns the seconds of the embedding and of the trustworthiness.
+    static func tsne(_ t: IncidentTable, kmeansLabels: [Int32]?, options o: ClusterOptions) -> (
+        TSNEDocument, [(String, Double)]
+    ) {
+        let rows = sampleRows(t.count, size: o.tsneSample, seed: o.seed)
+        let raw = features(t, rows: rows)
+        // Standardised as PCA does (mean 0, unit sample variance), so no feature dominates by its unit.
+        let scale = PCA.fit(raw, features: featureNames)
+        let x = Matrix(
+            rows: raw.rows, cols: raw.cols,
+            data: raw.data.indices.map { (raw.data[$0] - scale.mean[$0 % raw.cols]) / scale.scale[$0 % raw.cols] })
+        var method = TSNE()
+        method.perplexity = o.perplexity
+        let (embedding, embedSeconds) = measure { method.embed(x) }
+        let (trust, trustSeconds) = measure { ClusterMetrics.trustworthiness(x, embedding: embedding, k: 10) }
+        let document = TSNEDocument(
+            perplexity: method.perplexity, theta: method.theta,
+            iterations: method.exaggerationIterations + method.iterations, trustworthiness: trust, rows: rows,
+            sample: rows.indices.map { [embedding[$0].x, embedding[$0].y, Double(kmeansLabels?[rows[$0]] ?? 0)] })
+        return (document, [("tsne.embed", embedSeconds), ("tsne.trustworthiness", trustSeconds)])
     }
 
     /// The value of `body` and the wall seconds it took.
