@@ -51,8 +51,11 @@ struct Cluster: ParsableCommand {
     @Option(help: "DBSCAN neighbourhood radius in metres.")
     var eps: Double = 150
 
-    @Option(help: "DBSCAN minimum points within eps (the point itself included) for a core point.")
-    var minSamples: Int = 25
+    @Option(
+        help: ArgumentHelp(
+            "DBSCAN minimum points within eps (the point itself included) for a core point; auto: the count a disc of radius eps holds at twice the incidents' mean density, so the zones mean the same for a month or twenty years.",
+            valueName: "n|auto"))
+    var minSamples: MinSamples = .auto
 
     @Option(help: "Ward: number of clusters to cut the tree at (default: the K-Means choice).")
     var wardK: Int?
@@ -88,7 +91,7 @@ struct Cluster: ParsableCommand {
 
     func validate() throws {
         guard eps > 0 else { throw ValidationError("--eps must be positive (metres)") }
-        guard minSamples >= 1 else { throw ValidationError("--min-samples must be at least 1") }
+        if case .count(let m) = minSamples, m < 1 { throw ValidationError("--min-samples must be at least 1 or auto") }
         guard restarts >= 1 else { throw ValidationError("--restarts must be at least 1") }
         guard tsneSample >= 10 else { throw ValidationError("--tsne-sample must be at least 10") }
         guard perplexity >= 2, perplexity <= 100 else { throw ValidationError("--perplexity must be in 2…100") }
@@ -128,7 +131,7 @@ struct Cluster: ParsableCommand {
         o.restarts = restarts
         o.seed = seed
         o.eps = eps
-        o.minSamples = minSamples
+        if case .count(let m) = minSamples { o.minSamples = m }
         o.wardK = wardK
         o.wardHeight = wardHeight
         o.wardMaxPoints = wardMaxPoints
@@ -174,5 +177,28 @@ struct Cluster: ParsableCommand {
         print(
             "wrote run \(record.id) to \(ws.workspace): \(o.algorithms.map(\.rawValue).joined(separator: ", ")) on \(t.count) incidents in \(String(format: "%.2f", record.durationSeconds)) s (\(stages.joined(separator: ", ")) s)"
         )
+    }
+}
+
+/// `--min-samples`: a count, or auto (scaled to the data).
+enum MinSamples: ExpressibleByArgument, Equatable {
+    case auto
+    case count(Int)
+
+    init?(argument: String) {
+        if argument == "auto" {
+            self = .auto
+        } else if let n = Int(argument) {
+            self = .count(n)
+        } else {
+            return nil
+        }
+    }
+
+    var defaultValueDescription: String {
+        switch self {
+        case .auto: "auto"
+        case .count(let n): String(n)
+        }
     }
 }

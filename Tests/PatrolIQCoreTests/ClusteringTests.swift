@@ -190,8 +190,14 @@ func referenceDBSCAN(_ p: [SIMD2<Double>], eps: Double, minSamples: Int) -> (
         // the textbook value, summed here naively.
         var rng = SeededRandom(seed: UInt64(clusters))
         let n = 400
-        let x = Matrix(rows: n, cols: 2, data: (0..<(2 * n)).map { _ in rng.gaussian() * 100 })
-        let labels = (0..<n).map { Int32($0 < clusters ? $0 : rng.below(clusters)) }
+        var data = (0..<(2 * n)).map { _ in rng.gaussian() * 100 }
+        // A quarter of the rows repeat others' places (as incidents geocoded to one block do), some with
+        // the same label and some not: those are merged into weighted rows internally.
+        for i in 300..<n { (data[2 * i], data[2 * i + 1]) = (data[2 * (i - 300)], data[2 * (i - 300) + 1]) }
+        let x = Matrix(rows: n, cols: 2, data: data)
+        let labels = (0..<n).map { i -> Int32 in
+            i < clusters ? Int32(i) : i >= 350 ? Int32(i % clusters) : Int32(rng.below(clusters))
+        }
         func dist(_ i: Int, _ j: Int) -> Double {
             let dx = x.data[2 * i] - x.data[2 * j]
             let dy = x.data[2 * i + 1] - x.data[2 * j + 1]

@@ -40,6 +40,8 @@ public struct KMeansAnalysis: Sendable {
 public struct DBSCANAnalysis: Sendable {
     public var eps: Double
     public var minSamples: Int
+    /// Whether `minSamples` was scaled to the data rather than given.
+    public var scaled: Bool
     public var result: DBSCANResult
     /// Quality over the zones (noise left out), when there are at least two.
     public var quality: ClusterQuality?
@@ -105,12 +107,13 @@ public struct ClusterAnalyses: Sendable {
                 if r.clusterCount > 0 { out.summaries["dbscan"] = a.summaries }
                 let n = Double(max(r.labels.count, 1))
                 out.metrics["dbscan.clusters"] = Double(r.clusterCount)
+                out.metrics["dbscan.min_samples"] = Double(a.minSamples)
                 out.metrics["dbscan.noise"] = Double(r.noiseCount)
                 out.metrics["dbscan.noise_share"] = Double(r.noiseCount) / n
                 out.metrics["dbscan.core_points"] = Double(r.isCore.reduce(0) { $0 + ($1 ? 1 : 0) })
                 if let q = a.quality { out.metrics.merge(q.metrics("dbscan")) { $1 } }
                 out.notes.append(
-                    "dbscan: \(r.clusterCount) dense zones, \(r.noiseCount) noise points (\(String(format: "%.1f", 100 * Double(r.noiseCount) / n)) %)"
+                    "dbscan: \(r.clusterCount) dense zones, \(r.noiseCount) noise points (\(String(format: "%.1f", 100 * Double(r.noiseCount) / n)) %), eps \(a.eps) m, min_samples \(a.minSamples)\(a.scaled ? " (scaled: twice the mean density)" : "")"
                 )
                 if let w = a.warning { out.notes.append(w) }
             }

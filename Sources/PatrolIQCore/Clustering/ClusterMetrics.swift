@@ -7,6 +7,11 @@ public enum ClusterMetrics {
     /// `weights` make a row count as that many identical rows (the temporal patterns' distinct rows):
     /// the value is then the silhouette of the rows repeated.
     public static func silhouette(_ x: Matrix, labels: [Int32], weights: [Double]? = nil) -> Double? {
+        // Incidents recorded at the same place (a block's one coordinate) with the same label are one
+        // weighted row: the same value from fewer distances.
+        if weights == nil, let (distinct, distinctLabels, counts) = distinctRows(x, labels: labels) {
+            return silhouette(distinct, labels: distinctLabels, weights: counts)
+        }
         let n = x.rows
         let groups = LabelGroups(labels)
         let total = weights?.reduce(0, +) ?? Double(n)
@@ -62,6 +67,28 @@ public enum ClusterMetrics {
         var sum = 0.0
         for i in 0..<n { sum += w[i] * byRow[i] }
         return sum / total
+    }
+
+    /// Identical (row, label) pairs merged, with their counts; nil when every pair is distinct.
+    static func distinctRows(_ x: Matrix, labels: [Int32]) -> (Matrix, [Int32], [Double])? {
+        var slot: [[UInt64]: Int] = [:]
+        var data: [Double] = []
+        var out: [Int32] = []
+        var counts: [Double] = []
+        for i in 0..<x.rows {
+            let row = x[i]
+            let key = row.map(\.bitPattern) + [UInt64(bitPattern: Int64(labels[i]))]
+            if let s = slot[key] {
+                counts[s] += 1
+            } else {
+                slot[key] = counts.count
+                data.append(contentsOf: row)
+                out.append(labels[i])
+                counts.append(1)
+            }
+        }
+        guard counts.count < x.rows else { return nil }
+        return (Matrix(rows: counts.count, cols: x.cols, data: data), out, counts)
     }
 
     /// Silhouette on a random sample of `size` rows (all rows when n ≤ size), as scikit-learn's
@@ -277,26 +304,43 @@ private struct DistanceSums {
         let k = bounds.count - 1
         let d = columns.count / stride
         let columnA = sums + a * stride
-        for i in bounds[a]..<bounds[a + 1] {
-            let wi = w[i]
+        var i = bounds[a]
+        while i < bounds[a + 1] {
+            // Two rows at a time share every load of the other rows and every update of their column.
+            let pair = i + 1 < bounds[a + 1]
+            let (wi, wi1) = (w[i], pair ? w[i + 1] : 0)
+            if pair {
+                let d01 = distances(from: i, to: i + 1, end: i + 2, x: x, features: d)[0]
+                sums[a * stride + i] += d01 * wi1
+                columnA[i + 1] += d01 * wi
+            }
             for b in a..<k {
-                let start = b == a ? i + 1 : bounds[b]
+                let start = b == a ? i + (pair ? 2 : 1) : bounds[b]
                 let end = bounds[b + 1]
                 guard start < end else { continue }
                 var acc = SIMD8<Double>.zero
+                var acc1 = SIMD8<Double>.zero
                 var j = start
                 while j < end {
                     // Eight rows; lanes past the cluster's end are zeroed (the padding keeps loads in range,
                     // and the entries they would add to are this task's, unchanged by adding 0).
-                    let dist = distances(from: i, to: j, end: end, x: x, features: d)
-                    acc += dist * load(w, j)
-                    let column = UnsafeMutableRawPointer(columnA + j)
-                    column.storeBytes(
-                        of: column.loadUnaligned(as: SIMD8<Double>.self) + dist * wi, as: SIMD8<Double>.self)
+                    let wj = load(w, j)
+                    var column = distances(from: i, to: j, end: end, x: x, features: d)
+                    acc += column * wj
+                    column *= wi
+                    if pair {
+                        let dist1 = distances(from: i + 1, to: j, end: end, x: x, features: d)
+                        acc1 += dist1 * wj
+                        column += dist1 * wi1
+                    }
+                    let target = UnsafeMutableRawPointer(columnA + j)
+                    target.storeBytes(of: target.loadUnaligned(as: SIMD8<Double>.self) + column, as: SIMD8<Double>.self)
                     j += 8
                 }
                 sums[b * stride + i] += acc.sum()
+                if pair { sums[b * stride + i + 1] += acc1.sum() }
             }
+            i += pair ? 2 : 1
         }
     }
 }

@@ -14,7 +14,8 @@ public struct ClusterOptions: Sendable, Codable, Equatable {
     public var seed: UInt64 = 42
     /// DBSCAN radius (metres) and minimum neighbourhood size (the point itself included).
     public var eps = 150.0
-    public var minSamples = 25
+    /// nil: scaled to the data (`DBSCAN.scaledMinSamples`: twice the mean density).
+    public var minSamples: Int?
     /// Ward: clusters to cut at (nil: the K-Means choice, else 8), or a height to cut at.
     public var wardK: Int?
     public var wardHeight: Double?
@@ -45,7 +46,7 @@ public struct ClusterOptions: Sendable, Codable, Equatable {
         }
         if algorithms.contains(.dbscan) {
             p["dbscan.eps_m"] = String(eps)
-            p["dbscan.min_samples"] = String(minSamples)
+            p["dbscan.min_samples"] = minSamples.map(String.init) ?? "auto"
         }
         if algorithms.contains(.ward) {
             if let wardK { p["ward.k"] = String(wardK) }

@@ -39,15 +39,17 @@ public enum ClusterPipeline {
             }
         }
         if o.algorithms.contains(.dbscan) {
-            progress?("dbscan eps=\(o.eps) m, min_samples=\(o.minSamples)")
+            let minSamples = o.minSamples ?? DBSCAN.scaledMinSamples(t.points, eps: o.eps)
+            progress?(
+                "dbscan eps=\(o.eps) m, min_samples=\(minSamples)\(o.minSamples == nil ? " (scaled to the data)" : "")")
             out.dbscan = timed(.dbscan) {
-                let r = DBSCAN(eps: o.eps, minSamples: o.minSamples).fit(t.points)
+                let r = DBSCAN(eps: o.eps, minSamples: minSamples).fit(t.points)
                 return DBSCANAnalysis(
-                    eps: o.eps, minSamples: o.minSamples, result: r,
+                    eps: o.eps, minSamples: minSamples, scaled: o.minSamples == nil, result: r,
                     quality: r.clusterCount >= 2
                         ? ClusterQuality.of(x, labels: r.labels, sample: o.silhouetteSample, seed: o.seed) : nil,
                     summaries: r.clusterCount > 0 ? summaries(r.labels) : [],
-                    warning: oneZoneWarning(r.labels, eps: o.eps, minSamples: o.minSamples))
+                    warning: oneZoneWarning(r.labels, eps: o.eps, minSamples: minSamples))
             }
         }
         if o.algorithms.contains(.ward) {

@@ -22,6 +22,23 @@ public struct DBSCAN: Sendable {
         self.minSamples = minSamples
     }
 
+    /// The factor over the mean density that makes a neighbourhood dense, for `scaledMinSamples`.
+    public static let densityFactor = 2.0
+
+    /// A `minSamples` that scales with the data: the points a disc of radius eps holds at twice their mean
+    /// density over the area they occupy (cells of side eps with at least one point), at least 5.
+    ///
+    /// A fixed count that fits one year of a city merges the whole city when run on twenty years (16×
+    /// the points, about the same area); twice the mean density means the same thing for any span.
+    public static func scaledMinSamples(_ pts: [SIMD2<Double>], eps: Double) -> Int {
+        guard !pts.isEmpty, eps > 0 else { return 5 }
+        var cells = Set<SIMD2<Int64>>()
+        for p in pts { cells.insert(SIMD2(Int64((p.x / eps).rounded(.down)), Int64((p.y / eps).rounded(.down)))) }
+        let area = Double(cells.count) * eps * eps
+        let disc = Double.pi * eps * eps
+        return max(5, Int((densityFactor * Double(pts.count) * disc / area).rounded()))
+    }
+
     public func fit(_ pts: [SIMD2<Double>]) -> DBSCANResult {
         let n = pts.count
         guard n > 0 else { return DBSCANResult(labels: [], isCore: [], clusterCount: 0) }

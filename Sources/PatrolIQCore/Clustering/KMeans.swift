@@ -174,19 +174,9 @@ struct Lloyd<V: FeatureVector>: Sendable {
 
     /// Lloyd from `initial` centres until no label changes or the centres stop moving.
     func run(from initial: [V], maxIterations: Int) -> Fit {
-        let n = points.count
         let k = initial.count
-        let parts = Self.parts
         var centers = initial
-        var labels = [Int32](repeating: 0, count: n)
-        // Hamerly's bounds: distance to the own centre (upper) and to the second nearest (lower).
-        var upper = [Double](repeating: 0, count: n)
-        var lower = [Double](repeating: 0, count: n)
-        var partSums = [V](repeating: V(), count: parts * k)
-        var partWeights = [Double](repeating: 0, count: parts * k)
-        var partChanges = [Int](repeating: 0, count: parts)
-        // The first assignment: every row's nearest and second-nearest centre. Each pass also sums
-        // the rows per label, for the next centres.
+        let state = RowState<V>(rows: points.count, clusters: k, parts: Self.parts)
         var moved = [Double](repeating: 0, count: k)
         var half = [Double](repeating: 0, count: k)
         var fastest = (index: -1, move: 0.0, second: 0.0)
@@ -194,36 +184,13 @@ struct Lloyd<V: FeatureVector>: Sendable {
         var iterations = 0
         var converged = false
         while true {
+            // The first pass finds every row's nearest and second-nearest centre; later ones move the
+            // bounds and recheck only the rows they no longer settle. Each also sums rows per label.
             let step = Step(
                 centers: centers, moved: moved, half: half, fastest: fastest.index, maxMove: fastest.move,
                 secondMove: fastest.second, full: first)
-            points.withUnsafeBufferPointer { p in
-                weights.withUnsafeBufferPointer { w in
-                    labels.withUnsafeMutableBufferPointer { l in
-                        upper.withUnsafeMutableBufferPointer { u in
-                            lower.withUnsafeMutableBufferPointer { lo in
-                                partSums.withUnsafeMutableBufferPointer { s in
-                                    partWeights.withUnsafeMutableBufferPointer { sw in
-                                        partChanges.withUnsafeMutableBufferPointer { ch in
-                                            let buffers = UncheckedSendable((p, w, l, u, lo, s, sw, ch))
-                                            parallelRanges(n, parts: parts, concurrent: concurrent) { range, part in
-                                                let (p, w, l, u, lo, s, sw, ch) = buffers.value
-                                                ch[part] = step.assign(
-                                                    range, points: p, weights: w, labels: l, upper: u, lower: lo,
-                                                    sums: UnsafeMutableBufferPointer(
-                                                        rebasing: s[(part * k)..<(part * k + k)]),
-                                                    sumWeights: UnsafeMutableBufferPointer(
-                                                        rebasing: sw[(part * k)..<(part * k + k)]))
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            if !first && partChanges.reduce(0, +) == 0 {
+            let changed = state.pass(step, points: points, weights: weights, concurrent: concurrent)
+            if !first && changed == 0 {
                 converged = true
                 break
             }
@@ -233,12 +200,7 @@ struct Lloyd<V: FeatureVector>: Sendable {
             // New centres: the means of their rows, the parts added in order.
             var shift = 0.0
             for j in 0..<k {
-                var sum = V()
-                var weight = 0.0
-                for part in 0..<parts {
-                    sum += partSums[part * k + j]
-                    weight += partWeights[part * k + j]
-                }
+                let (sum, weight) = state.total(of: j)
                 guard weight > 0 else {
                     moved[j] = 0
                     continue
@@ -268,8 +230,6 @@ struct Lloyd<V: FeatureVector>: Sendable {
                 for j2 in 0..<k where j2 != j { m = Swift.min(m, squaredNorm(centers[j] - centers[j2])) }
                 half[j] = k > 1 ? m.squareRoot() / 2 : .infinity
             }
-            for i in partSums.indices { partSums[i] = V() }
-            for i in partWeights.indices { partWeights[i] = 0 }
         }
         // Labels and inertia of the final centres (the last update moved them after the last assignment).
         let (finalLabels, inertia) = Self.nearest(points, weights: weights, centers: centers, concurrent: concurrent)
@@ -302,8 +262,75 @@ struct Lloyd<V: FeatureVector>: Sendable {
     }
 }
 
+/// The per-row state of one Lloyd run (labels and Hamerly's bounds) and the per-part label sums, in
+/// buffers of their own so the parallel pass reaches them directly.
+private final class RowState<V: FeatureVector>: @unchecked Sendable {
+    let labels: UnsafeMutableBufferPointer<Int32>
+    /// Distance to the own centre (upper) and a bound below the distance to any other (lower).
+    let upper: UnsafeMutableBufferPointer<Double>
+    let lower: UnsafeMutableBufferPointer<Double>
+    /// Per part: each label's sum of weighted rows and of weights, k entries a part.
+    let sums: UnsafeMutableBufferPointer<V>
+    let sumWeights: UnsafeMutableBufferPointer<Double>
+    let changes: UnsafeMutableBufferPointer<Int>
+    let clusters: Int
+    let parts: Int
+
+    init(rows: Int, clusters: Int, parts: Int) {
+        labels = .allocate(capacity: rows)
+        labels.initialize(repeating: 0)
+        upper = .allocate(capacity: rows)
+        upper.initialize(repeating: 0)
+        lower = .allocate(capacity: rows)
+        lower.initialize(repeating: 0)
+        sums = .allocate(capacity: parts * clusters)
+        sumWeights = .allocate(capacity: parts * clusters)
+        changes = .allocate(capacity: parts)
+        self.clusters = clusters
+        self.parts = parts
+    }
+
+    deinit {
+        for b in [upper, lower, sumWeights] { b.deallocate() }
+        labels.deallocate()
+        sums.deallocate()
+        changes.deallocate()
+    }
+
+    /// One pass over all rows, in `parts` fixed parts; returns how many rows changed label.
+    func pass(_ step: Step<V>, points: [V], weights: [Double], concurrent: Bool) -> Int {
+        sums.initialize(repeating: V())
+        sumWeights.initialize(repeating: 0)
+        changes.initialize(repeating: 0)
+        points.withUnsafeBufferPointer { p in
+            weights.withUnsafeBufferPointer { w in
+                let rows = UncheckedSendable((p, w))
+                parallelRanges(p.count, parts: parts, concurrent: concurrent) { range, part in
+                    let slots = (part * clusters)..<(part * clusters + clusters)
+                    changes[part] = step.assign(
+                        range, points: rows.value.0, weights: rows.value.1, labels: labels, upper: upper,
+                        lower: lower, sums: UnsafeMutableBufferPointer(rebasing: sums[slots]),
+                        sumWeights: UnsafeMutableBufferPointer(rebasing: sumWeights[slots]))
+                }
+            }
+        }
+        return changes.reduce(0, +)
+    }
+
+    /// Label j's weighted row sum and weight, the parts added in order.
+    func total(of j: Int) -> (V, Double) {
+        var sum = V()
+        var weight = 0.0
+        for part in 0..<parts {
+            sum += sums[part * clusters + j]
+            weight += sumWeights[part * clusters + j]
+        }
+        return (sum, weight)
+    }
+}
+
 /// One assignment pass of Hamerly's algorithm, after the centres moved by `moved`.
-private struct Step<V: FeatureVector>: Sendable {
+struct Step<V: FeatureVector>: Sendable {
     let centers: [V]
     let moved: [Double]
     let half: [Double]
