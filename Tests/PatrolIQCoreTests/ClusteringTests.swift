@@ -295,6 +295,43 @@ func referenceDBSCAN(_ p: [SIMD2<Double>], eps: Double, minSamples: Int) -> (
         #expect(r.isCore == ref.core)
     }
 
+    @Test func scaledMinSamplesFollowsTheDensity() {
+        // 400 points on 4 squares of side eps: 100 per eps², so a disc holds 100π; twice that, rounded.
+        let eps = 50.0
+        let pts = (0..<400).map { (i: Int) -> SIMD2<Double> in
+            let x: Double = Double(i % 20) * 5 + 0.5
+            let y: Double = Double(i / 20) * 5 + 0.5
+            return SIMD2(x, y)
+        }
+        #expect(DBSCAN.scaledMinSamples(pts, eps: eps) == Int((2 * 100 * Double.pi).rounded()))
+        // Sixteen times the points on the same ground: sixteen times the count.
+        let dense = pts.flatMap { [SIMD2<Double>](repeating: $0, count: 16) }
+        #expect(DBSCAN.scaledMinSamples(dense, eps: eps) == Int((2 * 1600 * Double.pi).rounded()))
+        // Isolated points, one per square: twice a disc of one point per eps², 2π → 6.
+        #expect(DBSCAN.scaledMinSamples([SIMD2(0, 0), SIMD2(1000, 0)], eps: eps) == 6)
+    }
+
+    @Test(arguments: [65, 90, 120]) func dbscanWithManyNeighboursEqualsReference(minSamples: Int) {
+        // Above 64 neighbours the core test runs on the finer counting grid: dense blobs, a sparse
+        // background and duplicates at one place, against the literal algorithm.
+        var rng = SeededRandom(seed: UInt64(minSamples))
+        var pts: [SIMD2<Double>] = []
+        for _ in 0..<3000 {
+            if rng.unit() < 0.8 {
+                let c = [SIMD2<Double>(0, 0), SIMD2(300, 80), SIMD2(120, 330)][rng.below(3)]
+                pts.append(c + SIMD2(rng.gaussian(), rng.gaussian()) * 45)
+            } else {
+                pts.append(SIMD2(rng.unit() * 600 - 150, rng.unit() * 600 - 150))
+            }
+        }
+        pts += [SIMD2<Double>](repeating: SIMD2(500, 500), count: 70)
+        let r = DBSCAN(eps: 25, minSamples: minSamples).fit(pts)
+        let ref = referenceDBSCAN(pts, eps: 25, minSamples: minSamples)
+        #expect(r.isCore == ref.core)
+        #expect(r.labels == ref.labels)
+        #expect(r.clusterCount > 0)
+    }
+
     @Test func wardHeightsEqualSciPy() {
         let ref = Reference.shared
         let z = Ward.linkage(ref.matrix)

@@ -98,27 +98,46 @@ public struct DBSCAN: Sendable {
                 }
             }
         }
-        // Core points: a cell holding ≥ minSamples points makes all of them core at once.
+        /// Squared distances from p to the nearest and the farthest point of cell c's square.
+        func reach(_ p: SIMD2<Double>, _ c: Int) -> (near: Double, far: Double) {
+            let lo = SIMD2(minX + Double(keys[c] % cols) * side, minY + Double(keys[c] / cols) * side)
+            let hi = lo + side
+            let near = pointwiseMax(pointwiseMax(lo - p, p - hi), .zero)
+            let far = pointwiseMax(p - lo, hi - p)
+            return ((near * near).sum(), (far * far).sum())
+        }
+        // Core points: a cell holding ≥ minSamples points makes all of them core at once; a cell whose
+        // neighbourhood holds fewer has none; the rest count their neighbours on a finer grid.
         var isCore = [Bool](repeating: false, count: n)
+        // Up to a few dozen neighbours, counting point by point stops early enough; above, the finer
+        // grid decides most points from its bounds alone.
+        let fine =
+            minSamples > 64
+            ? NeighbourCounter(pts, origin: SIMD2(minX, minY), extent: SIMD2(maxX, maxY), eps: eps) : nil
         isCore.withUnsafeMutableBufferPointer { cp in
             let C = cp.baseAddress!
-            parallelRanges(m, parts: workerCount, minimum: 64) { range, _ in
+            // Many parts: dense cells sit together in the cell order, so a few parts would not balance.
+            parallelRanges(m, parts: 64 * workerCount, minimum: 64) { range, _ in
+                var partial: [Int] = []
                 for c in range {
                     let size = start[c + 1] - start[c]
                     if size >= minSamples {
                         for t in start[c]..<start[c + 1] { C[order[t]] = true }
                         continue
                     }
+                    if neighbours[c].reduce(0, { $0 + start[$1 + 1] - start[$1] }) < minSamples { continue }
                     for t in start[c]..<start[c + 1] {
                         let i = order[t]
                         let p = pts[i]
+                        if let fine {
+                            C[i] = fine.hasAtLeast(minSamples, within: p, scratch: &partial)
+                            continue
+                        }
                         var count = 0
-                        search: for nc in neighbours[c] {
+                        search: for nc in neighbours[c] where reach(p, nc).near <= eps2 {
                             for u in start[nc]..<start[nc + 1] {
-                                let q = pts[order[u]]
-                                let dx = p.x - q.x
-                                let dy = p.y - q.y
-                                if dx * dx + dy * dy <= eps2 {
+                                let d = pts[order[u]] - p
+                                if (d * d).sum() <= eps2 {
                                     count += 1
                                     if count >= minSamples { break search }
                                 }
@@ -178,17 +197,109 @@ public struct DBSCAN: Sendable {
                 if isCore[i] { continue }
                 let p = pts[i]
                 var best = Int32.max
+                // The core points of one cell are within eps of each other, so they share a cluster:
+                // a cell only needs one core point within eps, and none when its cluster is no lower.
                 for nc in neighbours[c] {
+                    guard let first = cores[nc].first, labels[first] < best, reach(p, nc).near <= eps2 else {
+                        continue
+                    }
                     for j in cores[nc] {
                         let q = pts[j]
                         let dx = p.x - q.x
                         let dy = p.y - q.y
-                        if dx * dx + dy * dy <= eps2 && labels[j] < best { best = labels[j] }
+                        if dx * dx + dy * dy <= eps2 {
+                            best = labels[first]
+                            break
+                        }
                     }
                 }
                 if best != Int32.max { labels[i] = best }
             }
         }
         return DBSCANResult(labels: labels, isCore: isCore, clusterCount: Int(next))
+    }
+}
+
+/// Counts of points in squares of side eps / 4, for deciding whether a point has at least m neighbours
+/// within eps: squares wholly inside the disc count whole, squares wholly outside not at all, and only
+/// when those bounds leave the answer open are the points of the straddling squares measured.
+private struct NeighbourCounter {
+    let points: [SIMD2<Double>]
+    let origin: SIMD2<Double>
+    let side: Double
+    let eps2: Double
+    let cols: Int
+    let rows: Int
+    /// Points of square q are order[start[q]..<start[q + 1]].
+    let start: [Int32]
+    let order: [Int32]
+    /// Squares either side of p's that the disc can reach.
+    let reach: Int
+
+    init(_ points: [SIMD2<Double>], origin: SIMD2<Double>, extent: SIMD2<Double>, eps: Double) {
+        self.points = points
+        self.origin = origin
+        // eps / 4, or coarser over a vast extent so the table stays within 16 M squares.
+        let size = extent - origin
+        side = max(eps / 4, ((size.x + eps) * (size.y + eps) / 16e6).squareRoot())
+        reach = Int((eps / side).rounded(.up)) + 1
+        eps2 = eps * eps
+        cols = Int(((extent.x - origin.x) / side).rounded(.down)) + 1
+        rows = Int(((extent.y - origin.y) / side).rounded(.down)) + 1
+        var start = [Int32](repeating: 0, count: cols * rows + 1)
+        var square = [Int](repeating: 0, count: points.count)
+        for (i, p) in points.enumerated() {
+            let q = Int(((p.y - origin.y) / side).rounded(.down)) * cols + Int(((p.x - origin.x) / side).rounded(.down))
+            square[i] = q
+            start[q + 1] += 1
+        }
+        for q in 0..<(cols * rows) { start[q + 1] += start[q] }
+        var fill = start
+        var order = [Int32](repeating: 0, count: points.count)
+        for i in points.indices {
+            order[Int(fill[square[i]])] = Int32(i)
+            fill[square[i]] += 1
+        }
+        self.start = start
+        self.order = order
+    }
+
+    /// Whether at least `m` points (p itself included) lie within eps of p. `scratch` is reused.
+    func hasAtLeast(_ m: Int, within p: SIMD2<Double>, scratch partial: inout [Int]) -> Bool {
+        let fx = Int(((p.x - origin.x) / side).rounded(.down))
+        let fy = Int(((p.y - origin.y) / side).rounded(.down))
+        var lower = 0
+        var upper = 0
+        partial.removeAll(keepingCapacity: true)
+        // A margin keeps squares whose border lies at eps to within rounding among the measured ones.
+        let inside = eps2 * (1 - 1e-9)
+        let outside = eps2 * (1 + 1e-9)
+        for y in max(0, fy - reach)...min(rows - 1, fy + reach) {
+            for x in max(0, fx - reach)...min(cols - 1, fx + reach) {
+                let q = y * cols + x
+                let count = Int(start[q + 1] - start[q])
+                if count == 0 { continue }
+                let lo = origin + SIMD2(Double(x), Double(y)) * side
+                let hi = lo + side
+                let near = pointwiseMax(pointwiseMax(lo - p, p - hi), .zero)
+                if (near * near).sum() > outside { continue }
+                let far = pointwiseMax(p - lo, hi - p)
+                upper += count
+                if (far * far).sum() <= inside { lower += count } else { partial.append(q) }
+            }
+        }
+        if lower >= m { return true }
+        if upper < m { return false }
+        var count = lower
+        for q in partial {
+            for u in Int(start[q])..<Int(start[q + 1]) {
+                let d = points[Int(order[u])] - p
+                if (d * d).sum() <= eps2 {
+                    count += 1
+                    if count >= m { return true }
+                }
+            }
+        }
+        return false
     }
 }
