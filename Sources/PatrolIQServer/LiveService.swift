@@ -255,7 +255,7 @@ final class LiveService: Sendable {
             attribution: TileOptions().attribution, tiles: ["\(base)/tiles/live/{z}/{x}/{y}.png\(query)"],
             minzoom: Self.minZoom, maxzoom: Self.maxZoom, bounds: b, legend: legend, filter: f.normalized,
             incidents: p.count)
-        return try PatrolIQServer.json(doc)
+        return try PatrolIQServer.json(revalidating: request, doc)
     }
 
     /// `/api/stats?FILTERS`: the statistics of the filtered incidents.
@@ -266,6 +266,7 @@ final class LiveService: Sendable {
         do {
             let s = try IncidentStatistics(t, dictionaries: l.tiles.index.dictionaries, filter: f)
             return try PatrolIQServer.json(
+                revalidating: request,
                 StatsDocument(statistics: s, quality: nil, info: l.info, filter: f.normalized))
         } catch let e as IncidentFilter.Invalid {
             throw APIError.badRequest(e.description)
@@ -288,7 +289,7 @@ final class LiveService: Sendable {
             labels: pick(temporal.labels), k: temporal.k, hour: pick(t.hour), weekday: pick(t.weekday),
             month: pick(t.month), weekend: pick(t.weekend), type: pick(t.type),
             typeNames: l.tiles.index.dictionaries.type, silhouetteByK: temporal.silhouetteByK)
-        return try PatrolIQServer.json(analysis)
+        return try PatrolIQServer.json(revalidating: request, analysis)
     }
 
     /// `/api/incidents?bbox=…&FILTERS[&limit=&offset=]`: the incidents themselves, newest first.
@@ -332,6 +333,7 @@ final class LiveService: Sendable {
                 clusters: Dictionary(uniqueKeysWithValues: l.clusters.map { ($0.algorithm, Int($0.labels[i])) }))
         }
         return try PatrolIQServer.json(
+            revalidating: request,
             StreetPage(
                 total: rows.count, offset: offset, returned: items.count, notShown: rows.count - offset - items.count,
                 filter: f.normalized, incidents: items))

@@ -74,6 +74,7 @@ public enum PatrolIQServer {
         router.get("tiles") { request, _ -> Response in
             let base = publicURL.base(for: request)
             return try json(
+                revalidating: request,
                 TileCatalogue(
                     layers: tiles.layers().map { l in
                         .init(
@@ -99,14 +100,16 @@ public enum PatrolIQServer {
             }
             let layer = String(name.dropLast(5))
             guard let s = tiles.store(layer) else { throw APIError.notFound("no tile layer '\(layer)'") }
-            return try json(TileJSON(s.info, base: publicURL.base(for: request)))
+            return try json(revalidating: request, TileJSON(s.info, base: publicURL.base(for: request)))
         }
         router.get("tiles/:layer/:z/:x/:y") { request, _ -> Response in try tileService.respond(request) }
 
         // GeoJSON.
         router.get("geojson") { request, _ -> Response in
             let base = publicURL.base(for: request)
-            return try json(GeoJSONList(layers: geojson.names().map { .init(name: $0, url: "\(base)/geojson/\($0)") }))
+            return try json(
+                revalidating: request,
+                GeoJSONList(layers: geojson.names().map { .init(name: $0, url: "\(base)/geojson/\($0)") }))
         }
         router.get("geojson/:name") { request, context -> Response in
             var name = context.parameters.get("name") ?? ""
@@ -215,6 +218,13 @@ public enum PatrolIQServer {
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         try json(bytes: Array(encoder.encode(value)), status: status)
+    }
+
+    /// A 200 JSON answer with a validator from its content (so replicas on the same data give the same
+    /// ETag) and a 304 when the client holds it.
+    static func json(revalidating request: Request, _ value: some Encodable) throws -> Response {
+        EncodedBody(Array(try encoder.encode(value)), contentType: "application/json; charset=utf-8").response(
+            to: request)
     }
 
     static func json(bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {

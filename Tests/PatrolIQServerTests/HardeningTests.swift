@@ -116,6 +116,29 @@ import Testing
         }
     }
 
+    @Test func jsonAnswersCarryContentETagsSharedByReplicas() async throws {
+        // Two apps on the same files stand for two replicas behind a load balancer: every JSON answer has
+        // an ETag from its content, the same on both, and a 304 on either for a client holding it.
+        let uris = ["/tiles", "/tiles/all.json", "/api/stats?types=THEFT", "/tiles/live.json?types=THEFT&hours=22-4"]
+        let second = try await f.app()
+        try await f.app().test(.router) { one in
+            try await second.test(.router) { two in
+                for uri in uris {
+                    var tag = ""
+                    try await one.execute(uri: uri, method: .get) { r in
+                        #expect(r.status == .ok, "\(uri)")
+                        tag = r.headers[.eTag] ?? ""
+                    }
+                    #expect(!tag.isEmpty, "\(uri) has an ETag")
+                    try await two.execute(uri: uri, method: .get) { #expect($0.headers[.eTag] == tag, "\(uri)") }
+                    try await two.execute(uri: uri, method: .get, headers: [.ifNoneMatch: tag]) {
+                        #expect($0.status == .notModified, "\(uri)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func contentDigestsTellDifferentBytesApart() {
         let a: [UInt8] = Array(repeating: 1, count: 100)
         var b = a
