@@ -190,14 +190,29 @@ struct LabelGroups {
     let count: Int
 
     init(_ labels: [Int32]) {
-        let ids = Array(Set(labels)).sorted()
-        count = ids.count
-        guard let low = ids.first, let high = ids.last else {
+        guard let low = labels.min(), let high = labels.max() else {
             index = []
+            count = 0
             return
         }
-        var slot = [Int](repeating: 0, count: Int(high) - Int(low) + 1)
-        for (g, l) in ids.enumerated() { slot[Int(l) - Int(low)] = g }
+        let span = Int(high) - Int(low) + 1
+        // Cluster labels are small and dense: a table over their range, not a hash, when it is not
+        // much larger than the rows.
+        var slot = [Int](repeating: -1, count: span <= 4 * labels.count + 1024 ? span : 0)
+        if slot.isEmpty {
+            let ids = Array(Set(labels)).sorted()
+            let group = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+            count = ids.count
+            index = labels.map { group[$0] ?? 0 }
+            return
+        }
+        for l in labels { slot[Int(l) - Int(low)] = 0 }
+        var next = 0
+        for s in slot.indices where slot[s] == 0 {
+            slot[s] = next
+            next += 1
+        }
+        count = next
         index = labels.map { slot[Int($0) - Int(low)] }
     }
 

@@ -183,6 +183,8 @@ struct Lloyd<V: FeatureVector>: Sendable {
         var first = true
         var iterations = 0
         var converged = false
+        // Ended by a pass that changed no label: the labels are then the final centres' own.
+        var stable = false
         while true {
             // The first pass finds every row's nearest and second-nearest centre; later ones move the
             // bounds and recheck only the rows they no longer settle. Each also sums rows per label.
@@ -192,6 +194,7 @@ struct Lloyd<V: FeatureVector>: Sendable {
             let changed = state.pass(step, points: points, weights: weights, concurrent: concurrent)
             if !first && changed == 0 {
                 converged = true
+                stable = true
                 break
             }
             first = false
@@ -231,10 +234,30 @@ struct Lloyd<V: FeatureVector>: Sendable {
                 half[j] = k > 1 ? m.squareRoot() / 2 : .infinity
             }
         }
-        // Labels and inertia of the final centres (the last update moved them after the last assignment).
-        let (finalLabels, inertia) = Self.nearest(points, weights: weights, centers: centers, concurrent: concurrent)
+        // When no label changed, the labels are the final centres' own (Hamerly's bounds are exact);
+        // when the centres moved last, every row is assigned again.
+        let (finalLabels, inertia) =
+            stable
+            ? (Array(state.labels), Self.inertia(points, weights: weights, labels: state.labels, centers: centers))
+            : Self.nearest(points, weights: weights, centers: centers, concurrent: concurrent)
         return Fit(
             centers: centers, labels: finalLabels, inertia: inertia, iterations: iterations, converged: converged)
+    }
+
+    /// The weighted sum of squared distances of the rows to their labels' centres, summed by parts.
+    static func inertia(
+        _ points: [V], weights: [Double], labels: UnsafeMutableBufferPointer<Int32>, centers: [V]
+    ) -> Double {
+        var partInertia = [Double](repeating: 0, count: parts)
+        partInertia.withUnsafeMutableBufferPointer { e in
+            let out = UncheckedSendable(e)
+            parallelRanges(points.count, parts: parts) { range, part in
+                var sum = 0.0
+                for i in range { sum += weights[i] * squaredNorm(points[i] - centers[Int(labels[i])]) }
+                out.value[part] = sum
+            }
+        }
+        return partInertia.reduce(0, +)
     }
 
     /// Every row's nearest centre (ties to the lower index) and the weighted sum of squared distances.
