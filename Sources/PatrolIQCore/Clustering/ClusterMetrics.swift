@@ -98,10 +98,7 @@ public enum ClusterMetrics {
     {
         guard x.rows > size else { return silhouette(x, labels: labels) }
         var rng = SeededRandom(seed: seed)
-        // Partial Fisher–Yates: the first `size` entries are a uniform sample without replacement.
-        var idx = Array(0..<x.rows)
-        for i in 0..<size { idx.swapAt(i, i + rng.below(x.rows - i)) }
-        let pick = Array(idx.prefix(size))
+        let pick = rng.sample(size, of: x.rows)
         return silhouette(x.select(pick), labels: pick.map { labels[$0] })
     }
 

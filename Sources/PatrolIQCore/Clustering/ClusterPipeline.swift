@@ -200,10 +200,7 @@ public enum ClusterPipeline {
     /// A seeded sample of `size` of `n` rows (all when n ≤ size), ascending.
     static func sampleRows(_ n: Int, size: Int, seed: UInt64) -> [Int] {
         var rng = SeededRandom(seed: seed)
-        let m = min(n, size)
-        var idx = Array(0..<n)
-        for i in 0..<m { idx.swapAt(i, i + rng.below(n - i)) }
-        return idx.prefix(m).sorted()
+        return rng.sample(size, of: n).sorted()
     }
 
     /// Principal components of the `features`, with a seeded sample of incidents projected for the

@@ -100,11 +100,7 @@ public struct DBSCAN: Sendable {
         }
         /// Squared distances from p to the nearest and the farthest point of cell c's square.
         func reach(_ p: SIMD2<Double>, _ c: Int) -> (near: Double, far: Double) {
-            let lo = SIMD2(minX + Double(keys[c] % cols) * side, minY + Double(keys[c] / cols) * side)
-            let hi = lo + side
-            let near = pointwiseMax(pointwiseMax(lo - p, p - hi), .zero)
-            let far = pointwiseMax(p - lo, hi - p)
-            return ((near * near).sum(), (far * far).sum())
+            squareReach(p, SIMD2(minX + Double(keys[c] % cols) * side, minY + Double(keys[c] / cols) * side), side)
         }
         // Core points: a cell holding ≥ minSamples points makes all of them core at once; a cell whose
         // neighbourhood holds fewer has none; the rest count their neighbours on a finer grid.
@@ -279,13 +275,10 @@ private struct NeighbourCounter {
                 let q = y * cols + x
                 let count = Int(start[q + 1] - start[q])
                 if count == 0 { continue }
-                let lo = origin + SIMD2(Double(x), Double(y)) * side
-                let hi = lo + side
-                let near = pointwiseMax(pointwiseMax(lo - p, p - hi), .zero)
-                if (near * near).sum() > outside { continue }
-                let far = pointwiseMax(p - lo, hi - p)
+                let (near, far) = squareReach(p, origin + SIMD2(Double(x), Double(y)) * side, side)
+                if near > outside { continue }
                 upper += count
-                if (far * far).sum() <= inside { lower += count } else { partial.append(q) }
+                if far <= inside { lower += count } else { partial.append(q) }
             }
         }
         if lower >= m { return true }
@@ -302,4 +295,13 @@ private struct NeighbourCounter {
         }
         return false
     }
+}
+
+/// Squared distances from p to the nearest and to the farthest point of the square at `lo` with `side`.
+@inline(__always)
+private func squareReach(_ p: SIMD2<Double>, _ lo: SIMD2<Double>, _ side: Double) -> (near: Double, far: Double) {
+    let hi = lo + side
+    let near = pointwiseMax(pointwiseMax(lo - p, p - hi), .zero)
+    let far = pointwiseMax(p - lo, hi - p)
+    return ((near * near).sum(), (far * far).sum())
 }

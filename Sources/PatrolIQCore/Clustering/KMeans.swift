@@ -84,9 +84,7 @@ public struct KMeans: Sendable {
         if points.count <= max(sampleSize, k) {
             best = starts(on: full).min { $0.inertia < $1.inertia }!
         } else {
-            var idx = Array(0..<points.count)
-            for i in 0..<sampleSize { idx.swapAt(i, i + rng.below(points.count - i)) }
-            let pick = idx.prefix(sampleSize)
+            let pick = rng.sample(sampleSize, of: points.count)
             let screened = starts(
                 on: Lloyd(points: pick.map { points[$0] }, weights: pick.map { w[$0] }, features: cols, tol: tol))
             best = screened.sorted { $0.inertia < $1.inertia }.prefix(max(1, refine))

@@ -124,8 +124,9 @@ struct Affinities: Sendable {
                     var beta = 1.0
                     var (lo, hi) = (0.0, Double.infinity)
                     var w = [Double](repeating: 0, count: k)
+                    // Distances relative to the nearest keep exp() in range; the kernel normalises it away.
+                    let dmin = d.min() ?? 0
                     for _ in 0..<100 {
-                        let dmin = d.min() ?? 0
                         var sum = 0.0
                         var weighted = 0.0
                         for j in 0..<k {

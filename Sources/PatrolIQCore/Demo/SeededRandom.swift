@@ -38,6 +38,15 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     @inline(__always)
     public mutating func below(_ n: Int) -> Int { Int((UInt128(next()) * UInt128(n)) >> 64) }
 
+    /// `size` distinct indices of 0..<n (all n when size ≥ n), uniform without replacement, in the order
+    /// drawn: a partial Fisher–Yates shuffle, the one way every seeded sample in PatrolIQ is taken.
+    public mutating func sample(_ size: Int, of n: Int) -> [Int] {
+        let m = Swift.min(size, n)
+        var idx = Array(0..<n)
+        for i in 0..<m { idx.swapAt(i, i + below(n - i)) }
+        return Array(idx.prefix(m))
+    }
+
     /// Standard normal (Box–Muller).
     public mutating func gaussian() -> Double {
         let u = max(unit(), 1e-300)
