@@ -32,7 +32,7 @@ struct Cluster: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Analyses to run, comma separated: kmeans, dbscan, ward, temporal, pca, tsne (t-SNE is not in the default: it takes seconds).",
+            "Analyses to run, comma separated: kmeans, dbscan, hdbscan, ward, temporal, pca, tsne (HDBSCAN and t-SNE are asked for by name).",
             valueName: "list"))
     var algorithms: String = "kmeans,dbscan,ward,temporal,pca"
 
@@ -56,6 +56,24 @@ struct Cluster: ParsableCommand {
             "DBSCAN minimum points within eps (the point itself included) for a core point; auto: the count a disc of radius eps holds at twice the incidents' mean density, so the zones mean the same for a month or twenty years.",
             valueName: "n|auto"))
     var minSamples: MinSamples = .auto
+
+    @Option(
+        help: ArgumentHelp(
+            "HDBSCAN smallest cluster, in incidents (default: 0.5 % of the points fitted, at least 10).",
+            valueName: "n"))
+    var minClusterSize: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "HDBSCAN neighbours (the point itself included) whose distance is a point's core distance (default: the smallest cluster size, as scikit-learn).",
+            valueName: "n"))
+    var hdbscanMinSamples: Int?
+
+    @Option(
+        help:
+            "HDBSCAN is exact up to this many incidents; above, it fits a seeded sample of this size and every other incident takes its nearest sampled incident's label."
+    )
+    var hdbscanSample: Int = 50_000
 
     @Option(help: "Ward: number of clusters to cut the tree at (default: the K-Means choice).")
     var wardK: Int?
@@ -92,6 +110,9 @@ struct Cluster: ParsableCommand {
     func validate() throws {
         guard eps > 0 else { throw ValidationError("--eps must be positive (metres)") }
         if case .count(let m) = minSamples, m < 1 { throw ValidationError("--min-samples must be at least 1 or auto") }
+        if let m = minClusterSize, m < 2 { throw ValidationError("--min-cluster-size must be at least 2") }
+        if let m = hdbscanMinSamples, m < 1 { throw ValidationError("--hdbscan-min-samples must be at least 1") }
+        guard hdbscanSample >= 100 else { throw ValidationError("--hdbscan-sample must be at least 100") }
         guard restarts >= 1 else { throw ValidationError("--restarts must be at least 1") }
         guard tsneSample >= 10 else { throw ValidationError("--tsne-sample must be at least 10") }
         guard perplexity >= 2, perplexity <= 100 else { throw ValidationError("--perplexity must be in 2…100") }
@@ -132,6 +153,9 @@ struct Cluster: ParsableCommand {
         o.seed = seed
         o.eps = eps
         if case .count(let m) = minSamples { o.minSamples = m }
+        o.minClusterSize = minClusterSize
+        o.hdbscanMinSamples = hdbscanMinSamples
+        o.hdbscanSample = hdbscanSample
         o.wardK = wardK
         o.wardHeight = wardHeight
         o.wardMaxPoints = wardMaxPoints

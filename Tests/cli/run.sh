@@ -38,6 +38,8 @@ expect 0 "incidents, 20" -- "$BIN" stats --workspace "$T/ws.sqlite"
 expect 2 "eps must be positive" -- "$BIN" cluster --workspace "$T/ws.sqlite" --eps 0
 expect 2 "unknown algorithm 'magic'" -- "$BIN" cluster --workspace "$T/ws.sqlite" --algorithms kmeans,magic
 expect 2 "too few to cluster" -- "$BIN" cluster --workspace "$T/ws.sqlite" --k 5000
+expect 2 "min-cluster-size must be at least 2" -- "$BIN" cluster --workspace "$T/ws.sqlite" --algorithms hdbscan --min-cluster-size 1
+expect 2 "hdbscan-sample must be at least 100" -- "$BIN" cluster --workspace "$T/ws.sqlite" --algorithms hdbscan --hdbscan-sample 5
 expect 2 "no cluster runs" -- "$BIN" assignments --workspace "$T/ws.sqlite" --out "$T/l.csv"
 expect 0 "wrote run 1" -- "$BIN" cluster --workspace "$T/ws.sqlite" --algorithms kmeans,dbscan --k 5
 expect 2 "no run 7" -- "$BIN" runs show 7 --workspace "$T/ws.sqlite"
@@ -150,6 +152,10 @@ expect 2 "bad-users.txt:1: the password of 'ana' is not a bcrypt hash" -- "$BIN"
 expect 2 "port must be within" -- "$BIN" serve --port 0
 expect 2 "empty-tile must be" -- "$BIN" serve --empty-tile 404
 expect 2 "log-level must be" -- "$BIN" serve --log-level loud
+
+# HDBSCAN on a sample smaller than the workspace: every incident labelled, the approximation named.
+expect 0 "hdbscan: [0-9]+ dense zones.*on a sample of 500" -- "$BIN" cluster --workspace "$T/ws.sqlite" --algorithms hdbscan --hdbscan-sample 500 --min-cluster-size 20
+expect 0 "labels hdbscan" -- "$BIN" assignments --workspace "$T/ws.sqlite" --out "$T/h.csv"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -50,6 +50,18 @@ public struct DBSCANAnalysis: Sendable {
     public var warning: String?
 }
 
+/// HDBSCAN dense zones: the most stable clusters of the density hierarchy.
+public struct HDBSCANAnalysis: Sendable {
+    public var minClusterSize: Int
+    public var minSamples: Int
+    /// Points the hierarchy was built on (all of them, or the seeded sample).
+    public var fitted: Int
+    public var result: HDBSCANResult
+    public var quality: ClusterQuality?
+    public var summaries: [ClusterSummary]
+    public var warning: String?
+}
+
 /// Ward hierarchical clusters: the linkage (dendrogram) and the cut.
 public struct WardAnalysis: Sendable {
     public var linkage: WardDocument
@@ -73,6 +85,7 @@ public struct TemporalPatterns: Sendable {
 public struct ClusterAnalyses: Sendable {
     public var kmeans: KMeansAnalysis?
     public var dbscan: DBSCANAnalysis?
+    public var hdbscan: HDBSCANAnalysis?
     public var ward: WardAnalysis?
     public var temporal: TemporalPatterns?
     public var pca: PCADocument?
@@ -114,6 +127,26 @@ public struct ClusterAnalyses: Sendable {
                 if let q = a.quality { out.metrics.merge(q.metrics("dbscan")) { $1 } }
                 out.notes.append(
                     "dbscan: \(r.clusterCount) dense zones, \(r.noiseCount) noise points (\(String(format: "%.1f", 100 * Double(r.noiseCount) / n)) %), eps \(a.eps) m, min_samples \(a.minSamples)\(a.scaled ? " (scaled: twice the mean density)" : "")"
+                )
+                if let w = a.warning { out.notes.append(w) }
+            }
+            if let a = hdbscan {
+                let r = a.result
+                out.labels["hdbscan"] = r.labels
+                if r.clusterCount > 0 { out.summaries["hdbscan"] = a.summaries }
+                let n = Double(max(r.labels.count, 1))
+                out.metrics["hdbscan.clusters"] = Double(r.clusterCount)
+                out.metrics["hdbscan.min_cluster_size"] = Double(a.minClusterSize)
+                out.metrics["hdbscan.min_samples"] = Double(a.minSamples)
+                out.metrics["hdbscan.fitted"] = Double(a.fitted)
+                out.metrics["hdbscan.noise"] = Double(r.noiseCount)
+                out.metrics["hdbscan.noise_share"] = Double(r.noiseCount) / n
+                if let q = a.quality { out.metrics.merge(q.metrics("hdbscan")) { $1 } }
+                let fitted =
+                    a.fitted < r.labels.count
+                    ? " on a sample of \(a.fitted) (others take their nearest sampled point's label)" : ""
+                out.notes.append(
+                    "hdbscan: \(r.clusterCount) dense zones, \(r.noiseCount) noise points (\(String(format: "%.1f", 100 * Double(r.noiseCount) / n)) %), min_cluster_size \(a.minClusterSize), min_samples \(a.minSamples)\(fitted)"
                 )
                 if let w = a.warning { out.notes.append(w) }
             }

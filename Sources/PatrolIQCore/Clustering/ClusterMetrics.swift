@@ -356,3 +356,28 @@ private struct DistanceSums {
         }
     }
 }
+
+extension ClusterMetrics {
+    /// Adjusted Rand index of two labellings (noise −1 counts as one more label, as scikit-learn's
+    /// `adjusted_rand_score` treats it): 1 for the same partition, about 0 for chance agreement.
+    public static func adjustedRand(_ a: [Int32], _ b: [Int32]) -> Double {
+        precondition(a.count == b.count)
+        let n = a.count
+        guard n > 1 else { return 1 }
+        var pairs: [SIMD2<Int32>: Int] = [:]
+        var rows: [Int32: Int] = [:]
+        var cols: [Int32: Int] = [:]
+        for i in 0..<n {
+            pairs[SIMD2(a[i], b[i]), default: 0] += 1
+            rows[a[i], default: 0] += 1
+            cols[b[i], default: 0] += 1
+        }
+        func choose2(_ m: Int) -> Double { Double(m) * Double(m - 1) / 2 }
+        let index = pairs.values.reduce(0.0) { $0 + choose2($1) }
+        let sa = rows.values.reduce(0.0) { $0 + choose2($1) }
+        let sb = cols.values.reduce(0.0) { $0 + choose2($1) }
+        let expected = sa * sb / choose2(n)
+        let maximum = (sa + sb) / 2
+        return maximum == expected ? 1 : (index - expected) / (maximum - expected)
+    }
+}

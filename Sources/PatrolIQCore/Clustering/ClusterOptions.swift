@@ -3,9 +3,10 @@ import Foundation
 /// Which analyses a `cluster` run performs, and their parameters.
 public struct ClusterOptions: Sendable, Codable, Equatable {
     public enum Algorithm: String, CaseIterable, Codable, Sendable {
-        case kmeans, dbscan, ward, temporal, pca, tsne
+        case kmeans, dbscan, hdbscan, ward, temporal, pca, tsne
     }
-    /// Everything but t-SNE, which takes seconds rather than milliseconds and is asked for by name.
+    /// Everything but t-SNE (seconds rather than milliseconds) and HDBSCAN (a second dense-zone answer),
+    /// which are asked for by name.
     public static let defaultAlgorithms: [Algorithm] = [.kmeans, .dbscan, .ward, .temporal, .pca]
     public var algorithms: [Algorithm] = ClusterOptions.defaultAlgorithms
     /// Geographic K-Means: k swept over this range, best of `restarts` runs for each.
@@ -16,6 +17,13 @@ public struct ClusterOptions: Sendable, Codable, Equatable {
     public var eps = 150.0
     /// nil: scaled to the data (`DBSCAN.scaledMinSamples`: twice the mean density).
     public var minSamples: Int?
+    /// HDBSCAN: smallest cluster (nil: 0.5 % of the points fitted, at least 10) and the neighbourhood
+    /// size of a core distance (nil: the smallest cluster size, as scikit-learn).
+    public var minClusterSize: Int?
+    public var hdbscanMinSamples: Int?
+    /// HDBSCAN is exact up to this many points; above, it fits a seeded sample of this size and every
+    /// other point takes the label of its nearest sampled point.
+    public var hdbscanSample = 50_000
     /// Ward: clusters to cut at (nil: the K-Means choice, else 8), or a height to cut at.
     public var wardK: Int?
     public var wardHeight: Double?
@@ -47,6 +55,11 @@ public struct ClusterOptions: Sendable, Codable, Equatable {
         if algorithms.contains(.dbscan) {
             p["dbscan.eps_m"] = String(eps)
             p["dbscan.min_samples"] = minSamples.map(String.init) ?? "auto"
+        }
+        if algorithms.contains(.hdbscan) {
+            p["hdbscan.min_cluster_size"] = minClusterSize.map(String.init) ?? "auto"
+            p["hdbscan.min_samples"] = hdbscanMinSamples.map(String.init) ?? "auto"
+            p["hdbscan.sample"] = String(hdbscanSample)
         }
         if algorithms.contains(.ward) {
             if let wardK { p["ward.k"] = String(wardK) }

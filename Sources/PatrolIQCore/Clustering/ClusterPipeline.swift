@@ -52,6 +52,9 @@ public enum ClusterPipeline {
                     warning: oneZoneWarning(r.labels, eps: o.eps, minSamples: minSamples))
             }
         }
+        if o.algorithms.contains(.hdbscan) {
+            out.hdbscan = timed(.hdbscan) { hdbscan(t, x, options: o, summaries: summaries, progress: progress) }
+        }
         if o.algorithms.contains(.ward) {
             progress?("ward")
             let k = o.wardK ?? out.kmeans?.choice.k ?? 8
@@ -245,15 +248,55 @@ public enum ClusterPipeline {
         return (value, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
 
+    /// HDBSCAN on all points, or on a seeded sample with the others labelled by their nearest sampled point.
+    static func hdbscan(
+        _ t: IncidentTable, _ x: Matrix, options o: ClusterOptions, summaries: ([Int32]) -> [ClusterSummary],
+        progress: Progress?
+    ) -> HDBSCANAnalysis {
+        let points = t.points
+        let rows = points.count > o.hdbscanSample ? sampleRows(points.count, size: o.hdbscanSample, seed: o.seed) : nil
+        let fitted = rows.map { $0.map { points[$0] } } ?? points
+        let mcs = o.minClusterSize ?? max(10, Int((0.005 * Double(fitted.count)).rounded()))
+        let ms = o.hdbscanMinSamples ?? mcs
+        progress?("hdbscan on \(fitted.count) points, min_cluster_size=\(mcs), min_samples=\(ms)")
+        var r = HDBSCAN(minClusterSize: mcs, minSamples: ms).fit(fitted)
+        if rows != nil {
+            let grid = PointGrid(fitted, perCell: 4)
+            let sampled = r.labels
+            var labels = [Int32](repeating: -1, count: points.count)
+            labels.withUnsafeMutableBufferPointer { lb in
+                let out = UncheckedSendable(lb)
+                parallelRanges(points.count, parts: workerCount * 4, minimum: 4096) { range, _ in
+                    for i in range { out.value[i] = grid.nearest(to: points[i]).map { sampled[$0] } ?? -1 }
+                }
+            }
+            r.labels = labels
+        }
+        return HDBSCANAnalysis(
+            minClusterSize: mcs, minSamples: ms, fitted: fitted.count, result: r,
+            quality: r.clusterCount >= 2
+                ? ClusterQuality.of(x, labels: r.labels, sample: o.silhouetteSample, seed: o.seed) : nil,
+            summaries: r.clusterCount > 0 ? summaries(r.labels) : [],
+            warning: oneZoneWarning(
+                r.labels, algorithm: "hdbscan", setting: "min_cluster_size \(mcs), min_samples \(ms)",
+                advice: "raise --hdbscan-min-samples or lower --min-cluster-size to split it"))
+    }
+
     /// A warning when one dense zone holds more than half the points: fixed parameters that fit a
     /// smaller or sparser data set merge the whole city at this density, and the layer means nothing.
     static func oneZoneWarning(_ labels: [Int32], eps: Double, minSamples: Int) -> String? {
+        oneZoneWarning(
+            labels, algorithm: "dbscan", setting: "eps \(eps) m, min_samples \(minSamples)",
+            advice: "raise --min-samples or lower --eps for data this dense")
+    }
+
+    static func oneZoneWarning(_ labels: [Int32], algorithm: String, setting: String, advice: String) -> String? {
         var sizes: [Int32: Int] = [:]
         for l in labels where l >= 0 { sizes[l, default: 0] += 1 }
         guard let largest = sizes.values.max(), labels.count > 0, largest * 2 > labels.count else { return nil }
         return
-            "warning: dbscan: one dense zone holds \(String(format: "%.0f", 100 * Double(largest) / Double(labels.count))) % "
-            + "of the points (eps \(eps) m, min_samples \(minSamples)): raise --min-samples or lower --eps for data this dense"
+            "warning: \(algorithm): one dense zone holds \(String(format: "%.0f", 100 * Double(largest) / Double(labels.count))) % "
+            + "of the points (\(setting)): \(advice)"
     }
 
     /// Ward's input: the points themselves when few enough, else occupied grid cells weighted by count.
