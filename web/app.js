@@ -5,6 +5,9 @@ const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const OSM = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
 const state = { loaded: {}, charts: {}, errors: 0 };
+// Several jurisdictions: ?city=NAME reads everything from /c/NAME/… (the server's /api/cities lists them).
+const CITY = (() => { const c = new URLSearchParams(location.search).get('city'); return c && /^[a-z0-9_-]{1,32}$/.test(c) ? c : null; })();
+const API = CITY ? '/c/' + CITY : '';
 
 // Every JavaScript error is counted on <body data-errors>, so a headless browser test can read it.
 function noteError(message) {
@@ -41,11 +44,11 @@ function currentFilter() {
   return q;
 }
 const filtered = () => currentFilter().toString() !== '';
-const statsURL = () => '/api/stats' + (filtered() ? '?' + currentFilter().toString() : '');
+const statsURL = () => API + '/api/stats' + (filtered() ? '?' + currentFilter().toString() : '');
 
 async function initFilterBar() {
   const bar = document.getElementById('filter-bar');
-  const stats = await tryJSON('/api/stats');
+  const stats = await tryJSON(API + '/api/stats');
   const types = document.getElementById('f-types');
   types.replaceChildren(...(stats ? stats.types : []).map((t) => el('option', { value: t.type, text: `${t.type} (${num(t.count)})` })));
   // The hour window: two sliders; an end at or before the start runs past midnight.
@@ -197,18 +200,18 @@ async function loadMap() {
   });
 
   // Heatmap layers from the tile catalogue.
-  const catalogue = await getJSON('/tiles');
+  const catalogue = await getJSON(API + '/tiles');
   const opacity = document.getElementById('opacity');
   let heatLayer = null, tilesLoaded = 0;
   const box = document.getElementById('heat-layers');
   async function showLayer(name) {
     // With a filter the heat layer is computed live for it; without, the chosen precomputed layer.
     const live = filtered();
-    const tj = await getJSON(live ? '/tiles/live.json?' + currentFilter().toString() : '/tiles/' + name + '.json');
+    const tj = await getJSON(live ? API + '/tiles/live.json?' + currentFilter().toString() : API + '/tiles/' + name + '.json');
     const entry = catalogue.layers.find((l) => l.name === name);
     if (heatLayer) map.removeLayer(heatLayer);
-    const url = live ? '/tiles/live/{z}/{x}/{y}.png?' + currentFilter().toString()
-      : '/tiles/' + name + '/{z}/{x}/{y}' + (entry && entry.retina ? '{r}' : '') + '.png';
+    const url = live ? API + '/tiles/live/{z}/{x}/{y}.png?' + currentFilter().toString()
+      : API + '/tiles/' + name + '/{z}/{x}/{y}' + (entry && entry.retina ? '{r}' : '') + '.png';
     document.body.dataset.heat = live ? 'live' : name;
     heatLayer = L.tileLayer(url, {
       minZoom: 3, maxNativeZoom: tj.maxzoom, maxZoom: 19, minNativeZoom: tj.minzoom, opacity: Number(opacity.value),
@@ -268,9 +271,9 @@ async function loadMap() {
     map.invalidateSize();
     mapB.invalidateSize();
     mapB.setView(map.getCenter(), map.getZoom(), { animate: false });
-    const tj = b.toString() ? await getJSON('/tiles/live.json?' + b.toString()) : await getJSON('/tiles/' + chosenLayer() + '.json');
+    const tj = b.toString() ? await getJSON(API + '/tiles/live.json?' + b.toString()) : await getJSON(API + '/tiles/' + chosenLayer() + '.json');
     if (heatB) mapB.removeLayer(heatB);
-    const url = b.toString() ? '/tiles/live/{z}/{x}/{y}.png?' + b.toString() : '/tiles/' + chosenLayer() + '/{z}/{x}/{y}.png';
+    const url = b.toString() ? API + '/tiles/live/{z}/{x}/{y}.png?' + b.toString() : API + '/tiles/' + chosenLayer() + '/{z}/{x}/{y}.png';
     heatB = L.tileLayer(url, { minZoom: 3, maxNativeZoom: tj.maxzoom, maxZoom: 19, minNativeZoom: tj.minzoom, opacity: Number(opacity.value) });
     let n = 0;
     heatB.on('tileload', () => { n += 1; document.body.dataset.tilesB = String(n); });
@@ -292,7 +295,7 @@ async function loadMap() {
     const q = currentFilter();
     q.set('bbox', [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(6)).join(','));
     q.set('limit', '500');
-    const page = await tryJSON('/api/incidents?' + q.toString());
+    const page = await tryJSON(API + '/api/incidents?' + q.toString());
     if (seq !== streetSeq || !page) return;
     street.clearLayers();
     for (const i of page.incidents) {
@@ -314,7 +317,7 @@ async function loadMap() {
     ['centroids', 'Cluster centroids', null, true],
     ['hotspots_gi', 'Significant hot / cold spots (Gi*)', (f) => giStyle(f.properties['class']), false],
   ];
-  const available = (await tryJSON('/geojson'))?.layers?.map((l) => l.name) ?? [];
+  const available = (await tryJSON(API + '/geojson'))?.layers?.map((l) => l.name) ?? [];
   let features = 0;
   const ovBox = document.getElementById('overlays');
   const loading = [];
@@ -323,7 +326,7 @@ async function loadMap() {
     const id = 'ov-' + name;
     const input = el('input', { type: 'checkbox', id });
     ovBox.append(el('label', { for: id }, input, ' ' + label));
-    loading.push(getJSON('/geojson/' + name).then((fc) => {
+    loading.push(getJSON(API + '/geojson/' + name).then((fc) => {
       features += fc.features.length;
       document.body.dataset.overlays = String(features);
       const layer = L.geoJSON(fc, {
@@ -437,7 +440,7 @@ async function loadTemporal() {
   chart('chart-hour', { type: 'line', data: { labels: [...Array(24).keys()], datasets: [{ data: stats.by_hour, borderColor: '#b3122e', tension: 0.3, pointRadius: 2 }] } });
   chart('chart-month', { type: 'bar', data: { labels: MONTHS, datasets: [{ data: stats.by_month, backgroundColor: '#f7853b' }] } });
 
-  const t = await tryJSON('/api/temporal' + (filtered() ? '?' + currentFilter().toString() : ''));
+  const t = await tryJSON(API + '/api/temporal' + (filtered() ? '?' + currentFilter().toString() : ''));
   const pBox = document.getElementById('patterns');
   if (!t) { pBox.textContent = 'No temporal analysis: run "patroliq cluster".'; return; }
   pBox.replaceChildren(...t.patterns.map((p) => el('div', { class: 'pattern' },
@@ -489,7 +492,7 @@ async function loadStats() {
 
 // ---------------------------------------------------------------- Runs
 async function loadRuns() {
-  const runs = await getJSON('/api/runs');
+  const runs = await getJSON(API + '/api/runs');
   const tbl = document.getElementById('runs-table');
   if (!runs.length) { tbl.replaceChildren(el('caption', { text: 'No runs yet: run "patroliq cluster".' })); return; }
   const f = (v, d = 3) => (v === undefined ? '–' : Number(v).toFixed(d));
@@ -529,7 +532,7 @@ async function loadRuns() {
 }
 
 async function showRun(id) {
-  const r = await getJSON('/api/runs/' + id);
+  const r = await getJSON(API + '/api/runs/' + id);
   const sw = r.kmeans_sweep;
   const ks = sw ? sw.scores.map((s) => 'k=' + s.k) : [];
   const line = (id2, data, colour) => chart(id2, { type: 'line', data: { labels: ks, datasets: [{ data, borderColor: colour, pointRadius: 3 }] } });
@@ -627,7 +630,7 @@ async function loadPlan() {
   const from = document.getElementById('plan-from'), to = document.getElementById('plan-to');
   from.replaceChildren(...[...Array(24).keys()].map((h) => el('option', { value: String(h), text: `${h}:00` })));
   to.replaceChildren(...[...Array(24).keys()].map((h) => el('option', { value: String(h + 1), text: `${(h + 1) % 24}:00` })));
-  const stats = await tryJSON('/api/stats');
+  const stats = await tryJSON(API + '/api/stats');
   const typeBox = document.getElementById('plan-types');
   typeBox.replaceChildren(...(stats ? stats.types : []).map((t) => el('option', { value: t.type, text: `${t.type} (${num(t.count)})` })));
   const methodBox = document.getElementById('plan-method');
@@ -667,7 +670,7 @@ async function runPlan() {
   history.replaceState(null, '', '?' + keep.toString() + '#plan');
   const evidence = document.getElementById('plan-evidence');
   evidence.textContent = 'Backtesting every method on this shift…';
-  const r = await fetch('/api/plan?' + q.toString());
+  const r = await fetch(API + '/api/plan?' + q.toString());
   const body = await r.json();
   if (state.planLayer) { state.planMap.removeLayer(state.planLayer); state.planLayer = null; }
   document.getElementById('plan-table').replaceChildren();
@@ -707,8 +710,8 @@ async function runPlan() {
   parts.push(el('p', { class: 'note', text: `Forecast from ${plan.window_start} to ${plan.window_end} (${plan.shifts_in_window} shifts, ${num(plan.incidents_in_window)} incidents).` }));
   evidence.replaceChildren(...parts);
   const dl = document.getElementById('plan-downloads');
-  dl.replaceChildren(el('a', { href: '/api/plan?' + q.toString(), download: 'patrol-plan.geojson', text: 'Download GeoJSON' }), ' · ',
-    el('a', { href: '/api/plan.csv?' + q.toString(), download: 'patrol-plan.csv', text: 'Download CSV' }));
+  dl.replaceChildren(el('a', { href: API + '/api/plan?' + q.toString(), download: 'patrol-plan.geojson', text: 'Download GeoJSON' }), ' · ',
+    el('a', { href: API + '/api/plan.csv?' + q.toString(), download: 'patrol-plan.csv', text: 'Download CSV' }));
   table(document.getElementById('plan-table'), ['Busiest block', 'Rank', 'Per shift', 'Share', 'Cells'],
     body.features.map((f) => [f.properties.top_block || '–', f.properties.rank, f.properties.expected_per_shift.toFixed(2), pct(f.properties.historical_share), f.properties.cells]));
   document.getElementById('plan-backtest-note').textContent = `(${plan.backtest.folds} folds, ${plan.backtest.skipped_folds} skipped for too few incidents)`;
@@ -749,7 +752,7 @@ function backtestTable(node, summary, chosen) {
 }
 
 async function showStoredBacktest() {
-  const b = await tryJSON('/api/backtest');
+  const b = await tryJSON(API + '/api/backtest');
   const note = document.getElementById('stored-backtest-note');
   if (!b) { note.textContent = '— none stored: run "patroliq backtest"'; return; }
   const r = b.result;
@@ -764,8 +767,68 @@ async function showStoredBacktest() {
     options: { maintainAspectRatio: false, plugins: { legend: { display: true, position: 'right' } }, scales: { y: { title: { display: true, text: 'mean PAI (1 = chance)' } } } } });
 }
 
+// ---------------------------------------------------------------- Cities (several workspaces)
+// The switcher reloads the page on another city (filters and plans are per city, so they are dropped).
+async function initCitySwitcher() {
+  const doc = await tryJSON('/api/cities');
+  const cities = doc ? doc.cities : [];
+  document.getElementById('tab-cities').hidden = cities.length < 2;
+  if (!cities.length) return cities;
+  const box = document.getElementById('city');
+  box.replaceChildren(...cities.map((c) => el('option', { value: c.name, text: c.name })));
+  box.value = CITY ?? cities[0].name;
+  document.getElementById('city-label').hidden = false;
+  box.addEventListener('change', () => { location.href = '?city=' + encodeURIComponent(box.value) + location.hash; });
+  return cities;
+}
+
+// Two cities side by side: density over the area they occupy, type mix and hour profile (shares, so
+// cities of any size compare).
+async function loadCities() {
+  const cities = await state.cities;
+  const a = document.getElementById('cmp-a'), b = document.getElementById('cmp-b');
+  for (const box of [a, b]) box.replaceChildren(...cities.map((c) => el('option', { value: c.name, text: c.name })));
+  const params = new URLSearchParams(location.search);
+  a.value = params.get('cmp_a') ?? CITY ?? cities[0]?.name ?? '';
+  b.value = params.get('cmp_b') ?? cities.find((c) => c.name !== a.value)?.name ?? a.value;
+  const run = () => compareCities(a.value, b.value).catch((e) => noteError(e.message));
+  a.onchange = run; b.onchange = run;
+  await compareCities(a.value, b.value);
+}
+
+async function compareCities(na, nb) {
+  const keep = new URLSearchParams(location.search);
+  keep.set('cmp_a', na); keep.set('cmp_b', nb);
+  history.replaceState(null, '', '?' + keep.toString() + '#cities');
+  const [sa, sb] = await Promise.all([getJSON('/c/' + na + '/api/stats'), getJSON('/c/' + nb + '/api/stats')]);
+  const f1 = (v) => (v === undefined ? '–' : Number(v).toLocaleString('en-US', { maximumFractionDigits: 1 }));
+  table(document.getElementById('cmp-table'), ['', na, nb], [
+    ['incidents', num(sa.total), num(sb.total)],
+    ['period', sa.first.slice(0, 10) + ' → ' + sa.last.slice(0, 10), sb.first.slice(0, 10) + ' → ' + sb.last.slice(0, 10)],
+    ['occupied area (km²)', f1(sa.occupied_km2), f1(sb.occupied_km2)],
+    ['incidents per km²', f1(sa.incidents_per_km2), f1(sb.incidents_per_km2)],
+    ['arrest rate', pct(sa.arrest_rate), pct(sb.arrest_rate)],
+    ['domestic', pct(sa.domestic_rate), pct(sb.domestic_rate)],
+  ]);
+  document.body.dataset.citiesCompare = na + ',' + nb;
+  // Type mix: the union of each city's ten most frequent types, as shares.
+  const share = (s) => Object.fromEntries(s.types.map((t) => [t.type, t.share]));
+  const ma = share(sa), mb = share(sb);
+  const types = [...new Set([...sa.types.slice(0, 10), ...sb.types.slice(0, 10)].map((t) => t.type))];
+  types.sort((x, y) => (ma[y] ?? 0) + (mb[y] ?? 0) - (ma[x] ?? 0) - (mb[x] ?? 0));
+  chart('chart-cmp-types', { type: 'bar', data: { labels: types, datasets: [
+    { label: na, data: types.map((t) => 100 * (ma[t] ?? 0)), backgroundColor: '#e0412c' },
+    { label: nb, data: types.map((t) => 100 * (mb[t] ?? 0)), backgroundColor: '#2c7be0' }] },
+    options: { indexAxis: 'y', maintainAspectRatio: false, scales: { x: { title: { display: true, text: '% of incidents' } }, y: { ticks: { autoSkip: false, font: { size: 11 } } } } } });
+  const profile = (s) => { const t = s.by_hour.reduce((x, y) => x + y, 0) || 1; return s.by_hour.map((v) => 100 * v / t); };
+  chart('chart-cmp-hours', { type: 'line', data: { labels: [...Array(24).keys()].map((h) => h + ':00'), datasets: [
+    { label: na, data: profile(sa), borderColor: '#e0412c', pointRadius: 0 },
+    { label: nb, data: profile(sb), borderColor: '#2c7be0', pointRadius: 0 }] },
+    options: { scales: { y: { title: { display: true, text: '% of the day\'s incidents' }, beginAtZero: true } } } });
+}
+
 // ---------------------------------------------------------------- Views
-const loaders = { map: loadMap, temporal: loadTemporal, stats: loadStats, runs: loadRuns, plan: loadPlan };
+const loaders = { map: loadMap, temporal: loadTemporal, stats: loadStats, runs: loadRuns, plan: loadPlan, cities: loadCities };
 
 async function show(view) {
   if (!loaders[view]) view = 'map';
@@ -774,6 +837,8 @@ async function show(view) {
   const bar = document.getElementById('filter-bar');
   bar.hidden = !['map', 'temporal', 'stats'].includes(view);
   document.body.classList.toggle('filtered', !bar.hidden);
+  if (!state.cities) state.cities = initCitySwitcher().catch((e) => { noteError(e.message); return []; });
+  await state.cities;
   if (!state.filterBar) state.filterBar = initFilterBar().catch((e) => noteError(e.message));
   await state.filterBar;
   for (const tab of document.querySelectorAll('[role=tab]')) {

@@ -59,11 +59,14 @@ final class DashboardData: Sendable {
     func stats() throws -> EncodedBody? {
         try document("stats") { w in
             let t = try w.incidents(columns: [
-                "time", "type", "arrest", "domestic", "hour", "weekday", "month", "district", "severity",
+                "time", "type", "arrest", "domestic", "hour", "weekday", "month", "district", "severity", "cell",
             ])
-            return StatsDocument(
+            let info = try w.info()
+            var doc = StatsDocument(
                 statistics: IncidentStatistics(t, dictionaries: try w.dictionaries()), quality: try w.qualityReport(),
-                info: try w.info())
+                info: info)
+            doc.occupiedKm2 = StatsDocument.occupiedArea(cells: t.cell, cellSize: info.grid.cellSize)
+            return doc
         }
     }
 
@@ -150,8 +153,26 @@ struct StatsDocument: Encodable {
     let quality: QualityReport?
     let info: WorkspaceInfo
     var filter: String?
+    /// Area of the grid cells holding at least one incident, km²: the denominator of a density that
+    /// compares cities of different sizes (a bounding box counts lake and airport).
+    var occupiedKm2: Double?
 
-    enum CodingKeys: String, CodingKey { case quality, info, filter }
+    enum CodingKeys: String, CodingKey {
+        case quality, info, filter
+        case occupiedKm2 = "occupied_km2"
+        case incidentsPerKm2 = "incidents_per_km2"
+    }
+
+    static func occupiedArea(cells: [Int32], cellSize: Double) -> Double {
+        guard let top = cells.max(), top >= 0 else { return 0 }
+        var seen = [Bool](repeating: false, count: Int(top) + 1)
+        var n = 0
+        for c in cells where c >= 0 && !seen[Int(c)] {
+            seen[Int(c)] = true
+            n += 1
+        }
+        return Double(n) * cellSize * cellSize / 1e6
+    }
 
     func encode(to encoder: any Encoder) throws {
         try statistics.encode(to: encoder)
@@ -159,6 +180,10 @@ struct StatsDocument: Encodable {
         try c.encodeIfPresent(quality, forKey: .quality)
         try c.encode(info, forKey: .info)
         try c.encodeIfPresent(filter, forKey: .filter)
+        if let a = occupiedKm2, a > 0 {
+            try c.encode(a, forKey: .occupiedKm2)
+            try c.encode(Double(statistics.total) / a, forKey: .incidentsPerKm2)
+        }
     }
 }
 

@@ -40,10 +40,9 @@ public enum PatrolIQServer {
     /// The routes with a given live service (the application shares it with the tile fast path).
     static func router(_ config: ServerConfiguration, logger: Logger, live: LiveService) -> Router<BasicRequestContext>
     {
-        let tiles = TileCatalog(directory: config.tilesDirectory)
-        let geojson = GeoJSONCatalog(directory: config.geojsonDirectory)
-        let data = DashboardData(path: config.workspace)
-        let tileService = TileService(catalog: tiles, config: config)
+        let root = WorkspaceServices(
+            workspace: config.workspace, tiles: config.tilesDirectory, geojson: config.geojsonDirectory, live: live,
+            config: config)
         let publicURL = PublicURL(config)
 
         let router = Router(context: BasicRequestContext.self)
@@ -63,16 +62,51 @@ public enum PatrolIQServer {
                 cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true))
 
         router.get("health") { _, _ -> Response in
-            let ready = data.isReady
+            let ready = root.data.isReady
             return try json(
                 Health(
-                    status: ready ? "ok" : "unavailable", workspace: ready, layers: tiles.layers().count,
-                    geojson: geojson.names().count), status: ready ? .ok : .serviceUnavailable)
+                    status: ready ? "ok" : "unavailable", workspace: ready, layers: root.tiles.layers().count,
+                    geojson: root.geojson.names().count), status: ready ? .ok : .serviceUnavailable)
         }
+        let cities = config.cities.map {
+            (
+                name: $0.name,
+                services: WorkspaceServices(
+                    workspace: $0.workspace, tiles: $0.tilesDirectory, geojson: $0.geojsonDirectory, live: nil,
+                    config: config)
+            )
+        }
+        router.get("api/cities") { request, _ -> Response in
+            let base = publicURL.base(for: request)
+            return try json(
+                revalidating: request,
+                CityCatalogue(
+                    cities: cities.map { c in
+                        let url = "\(base)/c/\(c.name)"
+                        return .init(
+                            name: c.name, url: url, stats: url + "/api/stats", tiles: url + "/tiles",
+                            geojson: url + "/geojson", ready: c.services.data.isReady)
+                    }))
+        }
+        addRoutes(to: router, root, publicURL: publicURL, prefix: "")
+        for c in cities {
+            addRoutes(
+                to: router.group(RouterPath("c/\(c.name)")), c.services, publicURL: publicURL, prefix: "/c/\(c.name)")
+        }
+        return router
+    }
+
+    /// Every endpoint of one workspace, at the top level (`prefix` "") or under `/c/{name}`.
+    static func addRoutes(
+        to router: some RouterMethods<BasicRequestContext>, _ s: WorkspaceServices, publicURL: PublicURL,
+        prefix: String
+    ) {
+        let (tiles, geojson, data, live) = (s.tiles, s.geojson, s.data, s.live)
+        let tileService = s.tileService
 
         // Tiles.
         router.get("tiles") { request, _ -> Response in
-            let base = publicURL.base(for: request)
+            let base = publicURL.base(for: request) + prefix
             return try json(
                 revalidating: request,
                 TileCatalogue(
@@ -85,7 +119,7 @@ public enum PatrolIQServer {
         }
         // Any filter, on demand (before the stored layers' routes: `live` is reserved).
         router.get("tiles/live.json") { request, _ -> Response in
-            try live.tileJSON(request, base: publicURL.base(for: request))
+            try live.tileJSON(request, base: publicURL.base(for: request) + prefix)
         }
         router.get("tiles/live/:z/:x/:y") { request, context -> Response in
             try live.tile(
@@ -100,13 +134,15 @@ public enum PatrolIQServer {
             }
             let layer = String(name.dropLast(5))
             guard let s = tiles.store(layer) else { throw APIError.notFound("no tile layer '\(layer)'") }
-            return try json(revalidating: request, TileJSON(s.info, base: publicURL.base(for: request)))
+            return try json(revalidating: request, TileJSON(s.info, base: publicURL.base(for: request) + prefix))
         }
-        router.get("tiles/:layer/:z/:x/:y") { request, _ -> Response in try tileService.respond(request) }
+        router.get("tiles/:layer/:z/:x/:y") { request, _ -> Response in
+            try tileService.respond(request, path: String(request.uri.path.dropFirst(prefix.count)))
+        }
 
         // GeoJSON.
         router.get("geojson") { request, _ -> Response in
-            let base = publicURL.base(for: request)
+            let base = publicURL.base(for: request) + prefix
             return try json(
                 revalidating: request,
                 GeoJSONList(layers: geojson.names().map { .init(name: $0, url: "\(base)/geojson/\($0)") }))
@@ -177,7 +213,6 @@ public enum PatrolIQServer {
             return try document(
                 { try data.clusters(id) }, "no cluster run; run 'patroliq cluster'", request: request, context: context)
         }
-        return router
     }
 
     static func runParameter(_ request: Request) throws -> Int? {

@@ -24,6 +24,32 @@ public struct ServerConfiguration: Sendable {
     /// `Cache-Control: max-age` for tiles, seconds.
     public var tileMaxAge = 3600
 
+    /// More workspaces, each under `/c/{name}/` with the same endpoints (`/c/chicago/tiles/all.json`,
+    /// `/c/chicago/api/stats`, …) and listed at `/api/cities`; the top-level endpoints keep serving
+    /// `workspace`, `tilesDirectory` and `geojsonDirectory`.
+    public var cities: [City] = []
+
+    /// One jurisdiction's stores.
+    public struct City: Sendable, Equatable {
+        public var name: String
+        public var workspace: String
+        public var tilesDirectory: String
+        public var geojsonDirectory: String
+
+        public init(name: String, workspace: String, tilesDirectory: String, geojsonDirectory: String) {
+            self.name = name
+            self.workspace = workspace
+            self.tilesDirectory = tilesDirectory
+            self.geojsonDirectory = geojsonDirectory
+        }
+
+        /// Names are URL path segments: 1–32 lowercase letters, digits, '-' or '_'.
+        public static func isValidName(_ s: String) -> Bool {
+            !s.isEmpty && s.utf8.count <= 32
+                && s.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }
+        }
+    }
+
     public enum EmptyTileMode: String, Sendable, CaseIterable {
         /// 200 with one shared transparent PNG (what Leaflet and MapLibre expect).
         case transparentPNG = "png"

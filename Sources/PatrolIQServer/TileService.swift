@@ -44,8 +44,8 @@ final class TileService: Sendable {
     }
 
     /// `/tiles/{layer}/{z}/{x}/{y}.png` or `…@2x.png`, for the router.
-    func respond(_ request: Request) throws -> Response {
-        let reply = try self.reply(path: request.uri.path, ifNoneMatch: request.headers[.ifNoneMatch])
+    func respond(_ request: Request, path: String? = nil) throws -> Response {
+        let reply = try self.reply(path: path ?? request.uri.path, ifNoneMatch: request.headers[.ifNoneMatch])
         switch reply {
         case .tile(let t)?: return Response(status: .ok, headers: t.headers, body: .init(byteBuffer: t.data))
         case .notModified(let t)?: return Response(status: .notModified, headers: t.notModifiedHeaders)

@@ -110,5 +110,32 @@ check "compare draws both maps" '[[ "$body" == *data-compare=\"on\"* ]] && [[ "$
 check "compare map B carries filter B" 'grep -q "/tiles/live/[0-9]*/[0-9]*/[0-9]*.png?types=ASSAULT&amp;days=weekend" <<< "$dom"'
 timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars \
   --window-size=1280,900 --virtual-time-budget=20000 --screenshot="$SHOTS/map-compare-1280.png" "$url" > /dev/null 2>&1
+# Two cities in one server: the switcher, each city's own numbers, the side-by-side comparison.
+"$BIN" generate --rows 6000 --seed 77 --out s.csv > /dev/null
+"$BIN" ingest s.csv --workspace spr.sqlite > /dev/null
+PORT2=$((PORT + 1))
+"$BIN" serve --port "$PORT2" --web "$WEB" --log-level warning --workspace chicago=workspace.sqlite --tiles chicago=tiles \
+  --geojson chicago=geojson --workspace springfield=spr.sqlite > serve2.log 2>&1 &
+SERVER2=$!
+trap 'kill $SERVER $SERVER2 2>/dev/null; rm -rf "$T"' EXIT
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT2/health" > /dev/null && break; sleep 0.2; done
+want=$(curl -sf "http://127.0.0.1:$PORT2/c/springfield/api/stats" | grep -o '"total":[0-9]*' | head -1 | cut -d: -f2)
+for view in stats cities; do
+  url="http://127.0.0.1:$PORT2/?basemap=none&city=springfield#$view"
+  dom=$(timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --window-size=1280,900 \
+    --virtual-time-budget=20000 --dump-dom "$url" 2> /dev/null)
+  body=$(grep -o '<body[^>]*>' <<< "$dom" | head -1)
+  echo "city $view: $body (springfield total $want)"
+  check "city $view without JavaScript errors" '[[ "$body" == *data-errors=\"0\"* ]]'
+  check "city switcher lists both cities" 'grep -q "<option value=\"springfield\">springfield</option>" <<< "$dom" && grep -q "<option value=\"chicago\">" <<< "$dom"'
+  case $view in
+    stats) check "city statistics are springfield's" '[ -n "$want" ] && [[ "$body" == *data-stats-total=\"$want\"* ]]' ;;
+    cities)
+      check "cities compared side by side" '[[ "$body" == *data-cities-compare=\"springfield,chicago\"* ]]'
+      check "comparison shows incidents per km²" 'grep -q "incidents per km²" <<< "$dom"'
+      timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars \
+        --window-size=1280,900 --virtual-time-budget=20000 --screenshot="$SHOTS/cities-1280.png" "$url" > /dev/null 2>&1 ;;
+  esac
+done
 echo "browser: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -150,6 +150,9 @@ printf 'user ana nothash\n' > "$T/bad-users.txt"
 expect 2 "bad-users.txt:1: the password of 'ana' is not a bcrypt hash" -- "$BIN" serve --users "$T/bad-users.txt" --port 1
 
 expect 2 "port must be within" -- "$BIN" serve --port 0
+expect 2 "names are 1–32 lowercase" -- "$BIN" serve --workspace "New York=ny.sqlite"
+expect 2 "name every workspace" -- "$BIN" serve --workspace a=a.sqlite --workspace b.sqlite
+expect 2 "no --workspace c=PATH" -- "$BIN" serve --workspace a=a.sqlite --tiles c=tiles
 expect 2 "empty-tile must be" -- "$BIN" serve --empty-tile 404
 expect 2 "log-level must be" -- "$BIN" serve --log-level loud
 
