@@ -63,6 +63,14 @@ struct Ingest: ParsableCommand {
         ))
     var keepPrevious = true
 
+    @Flag(
+        help: ArgumentHelp(
+            "Add the file to the existing workspace instead of replacing it (a day's update).",
+            discussion:
+                "New IDs are added at the end; IDs already present replace their row when the content differs (counted as updates). Read with the workspace's extent and grid; give the same --map/--time-format as the first ingest. One SQLite transaction: a failed append leaves the workspace as it was. Then 'patroliq tiles --update' re-renders only the tiles the new incidents touch."
+        ))
+    var append = false
+
     @Flag(help: "Print the quality report as JSON on stdout.")
     var json = false
 
@@ -71,6 +79,10 @@ struct Ingest: ParsableCommand {
     func validate() throws {
         if let r = recent, r <= 0 { throw ValidationError("--recent must be positive") }
         guard cellSize > 0 else { throw ValidationError("--cell-size must be positive") }
+        if append && (recent != nil || extent != nil) {
+            throw ValidationError(
+                "--append keeps the workspace's extent and every incident: drop --recent and --extent")
+        }
     }
 
     func options() throws -> IngestOptions {
@@ -107,6 +119,7 @@ struct Ingest: ParsableCommand {
     }
 
     func run() throws {
+        if append { return try runAppend() }
         let p = ProgressLine("ingest", enabled: progress.enabled)
         let r = try PatrolIQCore.Ingest.run(file: file, workspace: ws.workspace, options: options()) {
             p.update(count: $0, done: $1, total: $2)
@@ -121,5 +134,22 @@ struct Ingest: ParsableCommand {
         print(
             "wrote \(ws.workspace): \(r.report.rowsKept) incidents in \(String(format: "%.2f", r.seconds)) s (\(Int(rate)) rows/s)"
         )
+    }
+
+    func runAppend() throws {
+        let p = ProgressLine("append", enabled: progress.enabled)
+        let r = try PatrolIQCore.Ingest.append(file: file, workspace: ws.workspace, options: options()) {
+            p.update(count: $0, done: $1, total: $2)
+        }
+        p.finish()
+        if json {
+            try printJSON(r.record)
+            return
+        }
+        let a = r.record
+        print(
+            "appended \(a.file) to \(ws.workspace): \(a.rowsRead) rows read, \(a.added) new incidents, \(a.updated) updates (IDs already present, other content), \(a.unchanged) unchanged, \(a.rejected) rejected; \(r.info.rowCount) incidents in \(String(format: "%.2f", r.seconds)) s"
+        )
+        if a.rejected > 0 { print(r.report.text, terminator: "") }
     }
 }

@@ -39,6 +39,13 @@ struct Tiles: ParsableCommand {
         var topTypes: Int = 5
         @Option(help: "Also write each zoom's density grid as ESRI ASCII (.asc + .prj) into this directory.")
         var gridOut: String?
+        @Flag(
+            help: ArgumentHelp(
+                "Bring every store in --dir up to date with the workspace after 'ingest --append'.",
+                discussion:
+                    "Each store keeps its own layer, zooms, bandwidth, colormap and cap quantile; only the tiles within a kernel's reach of an incident added or changed since it was made are rendered again (all tiles of a zoom whose colour cap moved to another step). The result equals a full render, tile for tile. A store with no usable record of what changed since (made before the appends the workspace remembers) is rendered again whole; so are temporal-pattern layers."
+            ))
+        var update = false
         @OptionGroup var progress: ProgressOptions
 
         func validate() throws {
@@ -67,6 +74,7 @@ struct Tiles: ParsableCommand {
         }
 
         func run() throws {
+            if update { return try runUpdate() }
             let start = Date()
             let w = try Workspace(path: ws.workspace)
             let info = try w.info()
@@ -80,7 +88,8 @@ struct Tiles: ParsableCommand {
             let patternLabels =
                 try store.hasRuns
                 ? store.list().reversed().lazy.compactMap { r in
-                    try? store.labels(run: r.id)["temporal"]
+                    // A run from before an append labels fewer incidents than the workspace holds.
+                    (try? store.labels(run: r.id)["temporal"]).flatMap { $0.count == t.count ? $0 : nil }
                 }.first : nil
 
             var chosen: [TileLayer] = []
@@ -124,28 +133,19 @@ struct Tiles: ParsableCommand {
                     }
                     code = Int32(c)
                 }
-                var lon: [Double] = []
-                var lat: [Double] = []
-                for i in 0..<t.count
-                where passes[i] && layer.includes(i, table: t, typeCode: code, patternLabels: patternLabels) {
-                    lon.append(t.longitude[i])
-                    lat.append(t.latitude[i])
-                }
-                guard !lon.isEmpty else {
+                let (lon, lat, bounds) = Self.points(layer, t, passes: passes, typeCode: code, patterns: patternLabels)
+                guard let bounds else {
                     print("skipped layer \(layer.name): no incidents")
                     continue
                 }
                 let suffix = (filter.isEmpty ? "" : "-filtered") + (scale == 2 ? "@2x" : "")
                 let path = out ?? "\(dir)/\(layer.name)\(suffix).mbtiles"
-                let bounds = GeoBounds(
-                    minLon: lon.min()!, minLat: lat.min()!, maxLon: lon.max()!, maxLat: lat.max()!)
                 let name = layer.name
                 let s = try TileRenderer.render(
                     layer: layer, lon: lon, lat: lat, centerLat: info.projection.originLat, bounds: bounds, to: path,
                     options: o,
-                    description: "PatrolIQ density of \(layer.description)"
-                        + (filter.isEmpty ? "" : " (filter \(filter.normalized))") + ", from \(info.source)",
-                    gridOut: gridOut
+                    description: Self.description(layer, filter: filter, source: info.source),
+                    gridOut: gridOut, sourceFingerprint: filter.isEmpty ? info.fingerprint : nil
                 ) { z, n in
                     if show { FileHandle.standardError.write(Data("tiles \(name): zoom \(z): \(n) tiles\n".utf8)) }
                 }
@@ -157,6 +157,127 @@ struct Tiles: ParsableCommand {
             }
             print(
                 "tiles: \(chosen.count) layer(s), \(total.tiles) tiles, \(total.bytes) bytes in \(String(format: "%.2f", Date().timeIntervalSince(start))) s"
+            )
+        }
+
+        /// A layer's incidents (longitude, latitude) and their bounds (nil when there are none).
+        static func points(
+            _ layer: TileLayer, _ t: IncidentTable, passes: [Bool], typeCode: Int32?, patterns: [Int32]?
+        ) -> ([Double], [Double], GeoBounds?) {
+            var lon: [Double] = []
+            var lat: [Double] = []
+            for i in 0..<t.count
+            where passes[i] && layer.includes(i, table: t, typeCode: typeCode, patternLabels: patterns) {
+                lon.append(t.longitude[i])
+                lat.append(t.latitude[i])
+            }
+            guard let a = lon.min(), let b = lat.min(), let c = lon.max(), let d = lat.max() else {
+                return (lon, lat, nil)
+            }
+            return (lon, lat, GeoBounds(minLon: a, minLat: b, maxLon: c, maxLat: d))
+        }
+
+        static func description(_ layer: TileLayer, filter: IncidentFilter, source: String) -> String {
+            "PatrolIQ density of \(layer.description)"
+                + (filter.isEmpty ? "" : " (filter \(filter.normalized))") + ", from \(source)"
+        }
+
+        /// `--update`: every unfiltered store in --dir, brought up to date with the workspace.
+        func runUpdate() throws {
+            let start = Date()
+            guard try filterOptions.filter().isEmpty, layers.isEmpty, out == nil else {
+                throw ValidationError(
+                    "--update keeps each store's own layer and settings: drop --layer, --out and filters")
+            }
+            let w = try Workspace(path: ws.workspace)
+            let info = try w.info()
+            let log = try w.appendLog()
+            let t = try w.incidents(columns: ["latitude", "longitude", "type", "hour", "weekday", "weekend"])
+            let names = try w.dictionaries().type
+            let passes = [Bool](repeating: true, count: t.count)
+            let store = RunStore(w)
+            let latest = try store.hasRuns ? store.list().last : nil
+            let patternLabels = try latest.flatMap { try store.labels(run: $0.id)["temporal"] }
+                .flatMap { $0.count == t.count ? $0 : nil }
+            let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter {
+                $0.hasSuffix(".mbtiles") && !$0.contains("-filtered") && !$0.hasPrefix(".")
+            }.sorted()
+            guard !files.isEmpty else { throw InputError(file: dir, "no .mbtiles stores to update here") }
+            var totals = (updated: 0, rendered: 0, current: 0, skipped: 0, tiles: 0)
+            for file in files {
+                let path = dir + "/" + file
+                let meta = try MBTilesReader(path: path).metadata()
+                guard let j = meta["json"],
+                    let legend = try? JSONDecoder().decode(TileLegend.Metadata.self, from: Data(j.utf8)).patroliq,
+                    let layer = TileLayer(name: legend.layer, types: names),
+                    let minZ = meta["minzoom"].flatMap(Int.init), let maxZ = meta["maxzoom"].flatMap(Int.init)
+                else {
+                    print("skipped \(path): not a PatrolIQ heatmap store of this workspace's layers")
+                    totals.skipped += 1
+                    continue
+                }
+                var o = TileOptions()
+                o.minZoom = minZ
+                o.maxZoom = maxZ
+                o.bandwidth = legend.bandwidthMetres
+                o.colormap = legend.colormap
+                o.scale = legend.tileSize / 256
+                o.capQuantile = legend.quantile
+                var code: Int32?
+                if case .type(let n) = layer { code = names.firstIndex { $0.uppercased() == n }.map(Int32.init) }
+                if case .pattern = layer, patternLabels == nil {
+                    print(
+                        "skipped \(path): the latest cluster run's patterns do not cover the workspace; run 'patroliq cluster' first"
+                    )
+                    totals.skipped += 1
+                    continue
+                }
+                let (lon, lat, bounds) = Self.points(layer, t, passes: passes, typeCode: code, patterns: patternLabels)
+                guard let bounds else {
+                    print("skipped \(path): the layer has no incidents now")
+                    totals.skipped += 1
+                    continue
+                }
+                let description = Self.description(layer, filter: IncidentFilter(), source: info.source)
+                var isPattern = false
+                if case .pattern = layer { isPattern = true }
+                let changed =
+                    isPattern
+                    ? nil
+                    : legend.sourceFingerprint.flatMap {
+                        TileUpdate.changes(since: $0, log: log, current: info.fingerprint)
+                    }
+                if let changed, changed.isEmpty {
+                    print("\(path): current")
+                    totals.current += 1
+                    continue
+                }
+                if let changed {
+                    let s = try TileUpdate.update(
+                        path: path, legend: legend, layer: layer, lon: lon, lat: lat,
+                        centerLat: info.projection.originLat, bounds: bounds, options: o, description: description,
+                        sourceFingerprint: info.fingerprint, changed: changed)
+                    totals.updated += 1
+                    totals.tiles += s.rendered
+                    print(
+                        "updated \(path): \(s.rendered) tiles rendered again near \(changed.count) changed places (\(s.replaced) written, \(s.removed) cleared)"
+                            + (s.recoloured.isEmpty
+                                ? ""
+                                : "; colour cap moved at zoom \(s.recoloured.map(String.init).joined(separator: ", ")): those zooms whole")
+                            + ", \(String(format: "%.2f", s.seconds)) s")
+                } else {
+                    let s = try TileRenderer.render(
+                        layer: layer, lon: lon, lat: lat, centerLat: info.projection.originLat, bounds: bounds,
+                        to: path, options: o, description: description, sourceFingerprint: info.fingerprint)
+                    totals.rendered += 1
+                    totals.tiles += s.tiles
+                    print(
+                        "rendered \(path) again whole (\(isPattern ? "temporal patterns change with each run" : "no record of the changes since it was made")): \(s.tiles) tiles, \(String(format: "%.2f", s.seconds)) s"
+                    )
+                }
+            }
+            print(
+                "tiles --update: \(totals.updated) updated, \(totals.rendered) rendered whole, \(totals.current) current, \(totals.skipped) skipped; \(totals.tiles) tiles rendered in \(String(format: "%.2f", Date().timeIntervalSince(start))) s"
             )
         }
     }

@@ -60,7 +60,7 @@ import Testing
         let p = try live.prepare(IncidentFilter())
         let z = LiveTiles.referenceZoom
         let full = DensityRaster.build(lon: t.longitude, lat: t.latitude, zoom: z, bandwidth: 150, centerLat: 41.85)
-        let cap = max(full.quantile(0.995), 1e-9)
+        let cap = full.colourCap(0.995)
         // The same cap up to the order the floats were added in.
         #expect(abs(full.perSquareKilometre(cap, lat: 41.85) - p.capPerKm2) < 1e-6 * p.capPerKm2)
         var steps = 0

@@ -160,5 +160,17 @@ expect 2 "log-level must be" -- "$BIN" serve --log-level loud
 expect 0 "hdbscan: [0-9]+ dense zones.*on a sample of 500" -- "$BIN" cluster --workspace "$T/ws.sqlite" --algorithms hdbscan --hdbscan-sample 500 --min-cluster-size 20
 expect 0 "labels hdbscan" -- "$BIN" assignments --workspace "$T/ws.sqlite" --out "$T/h.csv"
 
+# A day's update: append, then tiles --update equal to a full render.
+head -1 "$T/d.csv" > "$T/day.csv"; tail -n 300 "$T/d.csv" | sed 's/,THEFT,/,ROBBERY,/' >> "$T/day.csv"
+sed -n 2,21p "$T/d.csv" | awk -F, 'BEGIN { OFS = "," } { $1 = "9" $1; print }' >> "$T/day.csv"  # 20 new IDs
+expect 2 "drop --recent and --extent" -- "$BIN" ingest "$T/day.csv" --append --recent 10 --workspace "$T/ws.sqlite"
+expect 2 "no workspace here" -- "$BIN" ingest "$T/day.csv" --append --workspace "$T/none.sqlite"
+expect 0 "appended day.csv to .*: 320 rows read, [1-9][0-9]? new incidents, [1-9][0-9]* updates" -- "$BIN" ingest "$T/day.csv" --append --workspace "$T/ws.sqlite"
+expect 0 "updated .*all.mbtiles: [0-9]+ tiles rendered again" -- "$BIN" tiles --update --workspace "$T/ws.sqlite" --dir "$T/tiles"
+expect 0 "all.mbtiles: current" -- "$BIN" tiles --update --workspace "$T/ws.sqlite" --dir "$T/tiles"
+expect 2 "drop --layer, --out and filters" -- "$BIN" tiles --update --workspace "$T/ws.sqlite" --dir "$T/tiles" --layer all
+expect 2 "no .mbtiles stores to update" -- "$BIN" tiles --update --workspace "$T/ws.sqlite" --dir "$T/static"
+expect 2 "labels [0-9]+ incidents .* \\(appended since" -- "$BIN" export --workspace "$T/ws.sqlite" --out "$T/gj-stale"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -303,6 +303,21 @@ public struct DensityRaster: Sendable {
         return Self.select(&nz, k)
     }
 
+    /// Colour-scale steps per octave: the cap is rounded down to a power of 2^(1/16) (4.4 % apart).
+    public static let capStepsPerOctave = 16.0
+
+    /// The colour cap: quantile `q` of the non-zero cells, rounded down to a step of the ladder
+    /// 2^(k/16). A day's new incidents then leave the cap, and so every tile away from them, as it was
+    /// (`tiles --update` re-renders only what they touch), instead of moving every pixel by a hair.
+    public func colourCap(_ q: Double) -> Float {
+        Self.ladder(max(quantile(q), 1e-9))
+    }
+
+    static func ladder(_ v: Float) -> Float {
+        let k = (log2(Double(v)) * capStepsPerOctave).rounded(.down)
+        return Float(exp2(k / capStepsPerOctave))
+    }
+
     /// The k-th smallest element (quickselect, Hoare partition around the median of three).
     static func select(_ a: inout [Float], _ k: Int) -> Float {
         var lo = 0

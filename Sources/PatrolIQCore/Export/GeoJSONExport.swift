@@ -34,6 +34,12 @@ public enum GeoJSONExport {
         let proj = info.projection
         let t = try w.incidents()
         let labels = try store.labels(run: run.id)
+        for (name, l) in labels where l.count != t.count {
+            throw InputError(
+                file: w.path,
+                "run \(run.id) labels \(l.count) incidents ('\(name)') but the workspace holds \(t.count) (appended since?): run 'patroliq cluster' again"
+            )
+        }
         let summaries = try store.summaries(run: run.id)
         let points = t.points
         var files: [ExportedFile] = []

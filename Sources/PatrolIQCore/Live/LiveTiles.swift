@@ -43,7 +43,7 @@ public struct LiveTiles: Sendable {
         let raster = DensityRaster.build(
             lon: lon, lat: lat, zoom: Self.referenceZoom, bandwidth: options.bandwidth, centerLat: index.centerLat,
             tileSize: 256 * options.scale)
-        let cap = raster.perSquareKilometre(max(raster.quantile(options.capQuantile), 1e-9), lat: index.centerLat)
+        let cap = raster.perSquareKilometre(raster.colourCap(options.capQuantile), lat: index.centerLat)
         return Prepared(
             mask: mask, count: lon.count, capPerKm2: cap,
             bounds: GeoBounds(minLon: minLon, minLat: minLat, maxLon: maxLon, maxLat: maxLat))

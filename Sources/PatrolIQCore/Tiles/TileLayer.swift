@@ -31,6 +31,25 @@ public enum TileLayer: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The layer a store's `name` stands for (`all`, `type-theft`, `night`, `h22-6`, `weekend`,
+    /// `pattern-2`); `types` are the workspace's type names, whose slugs `type-…` names use.
+    public init?(name: String, types: [String]) {
+        if name.hasPrefix("type-") {
+            guard let t = types.first(where: { "type-" + Self.slug($0) == name }) else { return nil }
+            self = .type(t.uppercased())
+        } else if name.hasPrefix("pattern-"), let p = Int(name.dropFirst(8)), p >= 0 {
+            self = .pattern(p)
+        } else if let w = Self.windows[name] {
+            self = .hours(name: name, from: w.0, to: w.1)
+        } else if name.hasPrefix("h"), let l = TileLayer(parsing: "hours:" + name.dropFirst()), l.name == name {
+            self = l
+        } else if let l = TileLayer(parsing: name), l.name == name {
+            self = l
+        } else {
+            return nil
+        }
+    }
+
     /// File-name-safe layer name: `all`, `type-theft`, `night`, `weekend`, `pattern-2`.
     public var name: String {
         switch self {

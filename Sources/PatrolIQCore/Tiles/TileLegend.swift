@@ -14,11 +14,17 @@ public struct TileLegend: Codable, Sendable, Equatable {
     public var layer: String
     public var incidents: Int
     public var tileSize: Int
+    /// The raster value at the top of the colour scale per zoom, exactly (`tiles --update` compares it).
+    public var capValues: [String: Float]?
+    /// The workspace fingerprint the store was rendered from: where `tiles --update` starts.
+    public var sourceFingerprint: String?
 
     enum CodingKeys: String, CodingKey {
         case colormap, colors, units, quantile, caps, kernel, layer, incidents
         case bandwidthMetres = "bandwidth_m"
         case tileSize = "tile_size"
+        case capValues = "cap_values"
+        case sourceFingerprint = "source_fingerprint"
     }
 
     /// The metadata document `{"patroliq": legend}`.

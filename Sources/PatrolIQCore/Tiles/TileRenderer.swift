@@ -35,65 +35,106 @@ public enum TileRenderer {
 
     public static func render(
         layer: TileLayer, lon: [Double], lat: [Double], centerLat: Double, bounds: GeoBounds, to path: String,
-        options o: TileOptions, description: String, gridOut: String? = nil, progress: Progress? = nil
+        options o: TileOptions, description: String, gridOut: String? = nil, sourceFingerprint: String? = nil,
+        progress: Progress? = nil
     ) throws -> TileSummary {
         let start = Date()
-        guard let ramp = ColorRamp(name: o.colormap) else {
-            throw InputError(
-                file: path, "unknown colormap '\(o.colormap)' (known: \(ColorRamp.names.joined(separator: ", ")))")
-        }
+        let ramp = try Self.ramp(o, path: path)
         let writer = try MBTilesWriter(path: path)
         let tileSize = 256 * o.scale
-        var caps: [String: Double] = [:]
+        var caps: [String: Float] = [:]
         for z in o.minZoom...o.maxZoom {
             let raster = DensityRaster.build(
                 lon: lon, lat: lat, zoom: z, bandwidth: o.bandwidth, centerLat: centerLat, tileSize: tileSize)
-            let cap = max(raster.quantile(o.capQuantile), 1e-9)
-            caps[String(z)] = raster.perSquareKilometre(cap, lat: centerLat)
+            let cap = raster.colourCap(o.capQuantile)
+            caps[String(z)] = cap
             if let gridOut {
                 try GridExport.writeASCII(raster, to: gridOut + "/\(layer.name)_z\(z).asc", lat: centerLat)
             }
             let tiles = raster.coveredTiles()
-            var encoded = [[UInt8]?](repeating: nil, count: tiles.count)
-            let ramp = ramp
-            encoded.withUnsafeMutableBufferPointer { ep in
-                let E = ep.baseAddress!
-                parallelRanges(tiles.count, parts: workerCount, minimum: 2) { range, _ in
-                    for k in range {
-                        guard let idx = ColorRamp.indices(raster.tile(x: tiles[k].x, y: tiles[k].y), scale: 1 / cap)
-                        else { continue }
-                        E[k] = try? PNGCodec.encodePalette(
-                            width: tileSize, height: tileSize, indices: idx, palette: ramp.rgba)
-                    }
-                }
-            }
             var written = 0
-            for (k, png) in encoded.enumerated() {
+            for (k, png) in encode(raster, tiles: tiles, cap: cap, ramp: ramp).enumerated() {
                 guard let png else { continue }
                 try writer.add(z: z, x: tiles[k].x, y: tiles[k].y, png: png)
                 written += 1
             }
             progress?(z, written)
         }
+        try writer.commit(
+            metadata: metadata(
+                layer: layer, incidents: lon.count, caps: caps, centerLat: centerLat, bounds: bounds, options: o,
+                ramp: ramp, description: description, sourceFingerprint: sourceFingerprint))
+        return TileSummary(
+            layer: layer.name, path: path, incidents: lon.count, tiles: writer.tileCount,
+            uniqueImages: writer.uniqueImages, bytes: writer.bytes, seconds: Date().timeIntervalSince(start),
+            caps: perSquareKilometre(caps, options: o, centerLat: centerLat))
+    }
+
+    static func ramp(_ o: TileOptions, path: String) throws -> ColorRamp {
+        guard let ramp = ColorRamp(name: o.colormap) else {
+            throw InputError(
+                file: path, "unknown colormap '\(o.colormap)' (known: \(ColorRamp.names.joined(separator: ", ")))")
+        }
+        return ramp
+    }
+
+    /// `tiles` cut from `raster` and encoded as palette PNGs on all cores; nil where a tile holds no colour.
+    static func encode(_ raster: DensityRaster, tiles: [(x: Int, y: Int)], cap: Float, ramp: ColorRamp) -> [[UInt8]?] {
+        var encoded = [[UInt8]?](repeating: nil, count: tiles.count)
+        let tileSize = raster.tileSize
+        encoded.withUnsafeMutableBufferPointer { ep in
+            let E = UncheckedSendable(ep)
+            parallelRanges(tiles.count, parts: workerCount, minimum: 2) { range, _ in
+                for k in range {
+                    guard let idx = ColorRamp.indices(raster.tile(x: tiles[k].x, y: tiles[k].y), scale: 1 / cap)
+                    else { continue }
+                    E.value[k] = try? PNGCodec.encodePalette(
+                        width: tileSize, height: tileSize, indices: idx, palette: ramp.rgba)
+                }
+            }
+        }
+        return encoded
+    }
+
+    static func perSquareKilometre(_ caps: [String: Float], options o: TileOptions, centerLat: Double) -> [String:
+        Double]
+    {
+        var out: [String: Double] = [:]
+        for (z, c) in caps {
+            let zoom = Int(z) ?? 0
+            let factor = DensityRaster.kernel(
+                zoom: zoom, bandwidth: o.bandwidth, centerLat: centerLat, tileSize: 256 * o.scale
+            ).factor
+            let side = WebMercator.metresPerPixel(lat: centerLat, zoom: zoom, tileSize: 256 * o.scale) * Double(factor)
+            out[z] = Double(c) / (side * side / 1e6)
+        }
+        return out
+    }
+
+    /// The store's metadata: MBTiles 1.3 names plus the legend (`json`), the same from a render and an update.
+    static func metadata(
+        layer: TileLayer, incidents: Int, caps: [String: Float], centerLat: Double, bounds: GeoBounds,
+        options o: TileOptions, ramp: ColorRamp, description: String, sourceFingerprint: String?
+    ) throws -> [String: String] {
+        let tileSize = 256 * o.scale
         let c = (lon: (bounds.minLon + bounds.maxLon) / 2, lat: (bounds.minLat + bounds.maxLat) / 2)
-        let legend = TileLegend(
-            colormap: o.colormap, colors: ramp.legend(), quantile: o.capQuantile, caps: caps,
-            bandwidthMetres: o.bandwidth, layer: layer.name, incidents: lon.count, tileSize: tileSize)
+        var legend = TileLegend(
+            colormap: o.colormap, colors: ramp.legend(), quantile: o.capQuantile,
+            caps: perSquareKilometre(caps, options: o, centerLat: centerLat), bandwidthMetres: o.bandwidth,
+            layer: layer.name, incidents: incidents, tileSize: tileSize)
+        legend.capValues = caps
+        legend.sourceFingerprint = sourceFingerprint
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(TileLegend.Metadata(patroliq: legend)), as: UTF8.self)
         let f = { (v: Double) in String(format: "%.6f", v) }
-        try writer.commit(metadata: [
+        return [
             "name": "PatrolIQ \(layer.name)" + (o.scale == 2 ? " @2x" : ""), "format": "png", "type": "overlay",
             "version": "1.3", "description": description, "attribution": o.attribution,
             "bounds": "\(f(bounds.minLon)),\(f(bounds.minLat)),\(f(bounds.maxLon)),\(f(bounds.maxLat))",
             "center": "\(f(c.lon)),\(f(c.lat)),\(min(max(12, o.minZoom), o.maxZoom))",
             "minzoom": String(o.minZoom), "maxzoom": String(o.maxZoom), "json": json,
             "scale": String(o.scale), "tilesize": String(tileSize),
-        ])
-        return TileSummary(
-            layer: layer.name, path: path, incidents: lon.count, tiles: writer.tileCount,
-            uniqueImages: writer.uniqueImages, bytes: writer.bytes, seconds: Date().timeIntervalSince(start), caps: caps
-        )
+        ]
     }
 }

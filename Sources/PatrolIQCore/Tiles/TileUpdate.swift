@@ -1,0 +1,125 @@
+import Foundation
+
+/// What `tiles --update` did to one store.
+public struct TileUpdateSummary: Sendable {
+    public enum Outcome: String, Sendable {
+        /// Only the tiles near changed incidents were rendered again.
+        case updated
+        /// Rendered from scratch (no usable record of what changed since the store was made).
+        case rendered
+        /// Nothing changed since the store was made.
+        case current
+    }
+    public var path: String
+    public var outcome: Outcome
+    /// Tiles rendered again (of which `replaced` were written and `removed` deleted).
+    public var rendered: Int
+    public var replaced: Int
+    public var removed: Int
+    /// Zooms whose colour cap moved to another step, so all their tiles were rendered again.
+    public var recoloured: [Int]
+    public var seconds: Double
+}
+
+/// Brings a heatmap store up to date with appended incidents, tile for tile equal to a full render.
+///
+/// Density is a sum over incidents in row order; appends add rows at the end and updates replace rows
+/// in place, so every raster cell beyond a kernel's reach of a changed place keeps its bits, and so does
+/// every tile that reads only such cells — as long as the colour cap stays on its step (see
+/// `DensityRaster.colourCap`). The rasters are rebuilt (cheap); only the tiles within reach of a changed
+/// place are cut and encoded again, or all tiles of a zoom whose cap moved.
+public enum TileUpdate {
+    /// The places changed since a store made from workspace `fingerprint`, from the append log; nil when
+    /// the log does not reach back to it (the store is older, or from other data).
+    public static func changes(since fingerprint: String, log: [AppendRecord], current: String) -> [[Double]]? {
+        if fingerprint == current { return [] }
+        guard let first = log.firstIndex(where: { $0.fingerprintBefore == fingerprint }) else { return nil }
+        var f = fingerprint
+        var out: [[Double]] = []
+        for r in log[first...] {
+            guard r.fingerprintBefore == f else { return nil }
+            out += r.changed
+            f = r.fingerprintAfter
+        }
+        return f == current ? out : nil
+    }
+
+    /// The tiles at zoom `z` whose pixels can read a raster cell that a change at `changed` touched.
+    static func dirtyTiles(_ changed: [[Double]], zoom z: Int, options o: TileOptions, centerLat: Double) -> Set<
+        SIMD2<Int>
+    > {
+        let ts = 256 * o.scale
+        let k = DensityRaster.kernel(zoom: z, bandwidth: o.bandwidth, centerLat: centerLat, tileSize: ts)
+        // Splat (1 cell), blur (radius), Catmull–Rom taps (2), one cell to spare.
+        let reach = Double((k.radius + 4) * k.factor)
+        let last = (1 << z) - 1
+        var out = Set<SIMD2<Int>>()
+        for c in changed where c.count == 2 {
+            let p = WebMercator.pixel(lon: c[0], lat: c[1], zoom: z, tileSize: ts)
+            let lo = ((p - reach) / Double(ts)).rounded(.down)
+            let hi = ((p + reach) / Double(ts)).rounded(.down)
+            guard lo.x.isFinite, hi.y.isFinite else { continue }
+            for ty in max(0, Int(lo.y))...min(last, max(0, Int(hi.y))) {
+                for tx in max(0, Int(lo.x))...min(last, max(0, Int(hi.x))) { out.insert(SIMD2(tx, ty)) }
+            }
+        }
+        return out
+    }
+
+    /// Updates the store at `path` (made by `TileRenderer.render` with `options` and legend `legend`) to the
+    /// layer's incidents now (`lon`, `lat`), given the places `changed` since.
+    public static func update(
+        path: String, legend: TileLegend, layer: TileLayer, lon: [Double], lat: [Double], centerLat: Double,
+        bounds: GeoBounds, options o: TileOptions, description: String, sourceFingerprint: String,
+        changed: [[Double]]
+    ) throws -> TileUpdateSummary {
+        let start = Date()
+        let ramp = try TileRenderer.ramp(o, path: path)
+        let updater = try MBTilesUpdater(path: path)
+        let tileSize = 256 * o.scale
+        var caps: [String: Float] = [:]
+        var rendered = 0
+        var recoloured: [Int] = []
+        for z in o.minZoom...o.maxZoom {
+            let raster = DensityRaster.build(
+                lon: lon, lat: lat, zoom: z, bandwidth: o.bandwidth, centerLat: centerLat, tileSize: tileSize)
+            let cap = raster.colourCap(o.capQuantile)
+            caps[String(z)] = cap
+            let covered = raster.coveredTiles()
+            let coveredSet = Set(covered.map { SIMD2($0.x, $0.y) })
+            var targets: Set<SIMD2<Int>>
+            if legend.capValues?[String(z)] != cap {
+                recoloured.append(z)
+                targets = coveredSet.union(try updater.stored(zoom: z))
+            } else {
+                targets = dirtyTiles(changed, zoom: z, options: o, centerLat: centerLat)
+            }
+            let list = targets.sorted { ($0.y, $0.x) < ($1.y, $1.x) }
+            let inside = list.filter { coveredSet.contains($0) }.map { (x: $0.x, y: $0.y) }
+            var png: [SIMD2<Int>: [UInt8]] = [:]
+            for (k, p) in TileRenderer.encode(raster, tiles: inside, cap: cap, ramp: ramp).enumerated() {
+                if let p { png[SIMD2(inside[k].x, inside[k].y)] = p }
+            }
+            for t in list { try updater.set(z: z, x: t.x, y: t.y, png: png[t]) }
+            rendered += list.count
+        }
+        try updater.commit(
+            metadata: TileRenderer.metadata(
+                layer: layer, incidents: lon.count, caps: caps, centerLat: centerLat, bounds: bounds, options: o,
+                ramp: ramp, description: description, sourceFingerprint: sourceFingerprint))
+        return TileUpdateSummary(
+            path: path, outcome: .updated, rendered: rendered, replaced: updater.replaced, removed: updater.removed,
+            recoloured: recoloured, seconds: Date().timeIntervalSince(start))
+    }
+}
+
+extension MBTilesUpdater {
+    /// XYZ addresses of the tiles stored at zoom `z`.
+    func stored(zoom z: Int) throws -> Set<SIMD2<Int>> {
+        let s = try db.prepare("SELECT tile_column, tile_row FROM map WHERE zoom_level = ?")
+        try s.bind(1, z)
+        var out = Set<SIMD2<Int>>()
+        while try s.step() { out.insert(SIMD2(s.int(0), WebMercator.tmsRow(s.int(1), zoom: z))) }
+        return out
+    }
+}
