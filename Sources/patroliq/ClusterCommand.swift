@@ -102,6 +102,14 @@ struct Cluster: ParsableCommand {
     @Option(help: "t-SNE perplexity: the effective number of neighbours each incident keeps (5 to 100).")
     var perplexity: Double = 30
 
+    @Flag(
+        help: ArgumentHelp(
+            "Screen K-Means restarts even when an earlier run's centres could start it.",
+            discussion:
+                "By default, when the latest cluster run was made on this workspace's data or on the data it grew from by 'ingest --append', K-Means starts from that run's centres for each k (one Lloyd run on all incidents) instead of screening --restarts starts."
+        ))
+    var cold = false
+
     @Flag(help: "Print the run record as JSON.")
     var json = false
 
@@ -174,6 +182,7 @@ struct Cluster: ParsableCommand {
             throw InputError(
                 file: ws.workspace, "\(t.count) incidents: too few to cluster with k up to \(needed)")
         }
+        if !cold, o.algorithms.contains(.kmeans) { (o.warmStart, o.warmStartRun) = try Self.warmStart(w, info: info) }
         let show = progress.enabled
         let out = try ClusterPipeline.run(
             incidents: t, typeNames: try w.dictionaries().type, projection: info.projection, options: o
@@ -224,5 +233,23 @@ enum MinSamples: ExpressibleByArgument, Equatable {
         case .auto: "auto"
         case .count(let n): String(n)
         }
+    }
+}
+
+extension Cluster {
+    /// The latest cluster run's K-Means centres, when that run saw this workspace's data or the data it
+    /// grew from by appends (its fingerprint is in the append log).
+    static func warmStart(_ w: Workspace, info: WorkspaceInfo) throws -> ([Int: [[Double]]]?, Int?) {
+        let store = RunStore(w)
+        guard try store.hasRuns, let run = try store.list(kind: .cluster).last,
+            let data = try store.artifact(run: run.id, name: "kmeans_centres"),
+            let centres = try? JSONDecoder().decode([String: [[Double]]].self, from: data)
+        else { return (nil, nil) }
+        let lineage = Set(
+            try w.appendLog().flatMap { [$0.fingerprintBefore, $0.fingerprintAfter] } + [info.fingerprint])
+        guard lineage.contains(run.fingerprint) else { return (nil, nil) }
+        var out: [Int: [[Double]]] = [:]
+        for (k, c) in centres { if let k = Int(k) { out[k] = c } }
+        return (out, run.id)
     }
 }

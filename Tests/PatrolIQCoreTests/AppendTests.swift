@@ -189,3 +189,29 @@ func decoded(_ w: Workspace) throws -> [[String]] {
         #expect(TileLayer(name: "type-arson", types: types) == nil)
     }
 }
+
+@Suite struct WarmStartTests {
+    /// From a converged run's centres, Lloyd stays where it is: same labels and inertia, at once.
+    @Test func startingFromConvergedCentresKeepsTheFit() {
+        var rng = SeededRandom(seed: 3)
+        var data: [Double] = []
+        for c in 0..<6 {
+            for _ in 0..<4000 {
+                data.append(Double(c % 3) * 1000 + rng.gaussian() * 120)
+                data.append(Double(c / 3) * 1000 + rng.gaussian() * 120)
+            }
+        }
+        let x = Matrix(rows: data.count / 2, cols: 2, data: data)
+        let cold = KMeans(k: 6, restarts: 10, seed: 1).fit(x)
+        var warm = KMeans(k: 6, restarts: 10, seed: 1)
+        warm.initial = (0..<6).map { Array(cold.centers.data[($0 * 2)..<($0 * 2 + 2)]) }
+        let w = warm.fit(x)
+        #expect(w.labels == cold.labels)
+        #expect(abs(w.inertia - cold.inertia) <= 1e-9 * cold.inertia)
+        #expect(w.iterations <= 2)
+        // Centres of the wrong shape are ignored: the ordinary restarts run.
+        var bad = KMeans(k: 6, restarts: 10, seed: 1)
+        bad.initial = [[0, 0]]
+        #expect(bad.fit(x).labels == cold.labels)
+    }
+}

@@ -34,6 +34,9 @@ public struct KMeansAnalysis: Sendable {
     public var fit: KMeansResult
     public var quality: ClusterQuality
     public var summaries: [ClusterSummary]
+    /// Every k's centres (projected metres), stored so the next run after an append can start from them.
+    public var centres: [Int: Matrix] = [:]
+    public var warmStartRun: Int?
 }
 
 /// DBSCAN dense zones in metres.
@@ -108,6 +111,12 @@ public struct ClusterAnalyses: Sendable {
                 out.metrics["kmeans.inertia"] = a.fit.inertia
                 out.metrics.merge(a.quality.metrics("kmeans")) { $1 }
                 out.artifacts["kmeans_sweep"] = try enc.encode(a.choice)
+                out.artifacts["kmeans_centres"] = try enc.encode(
+                    Dictionary(
+                        uniqueKeysWithValues: a.centres.map { k, m in
+                            (String(k), (0..<m.rows).map { i in Array(m.data[(i * m.cols)..<((i + 1) * m.cols)]) })
+                        }))
+                if let r = a.warmStartRun { out.notes.append("kmeans: warm start from run \(r)'s centres") }
                 out.notes.append(a.choice.reason)
             }
             if let a = dbscan {

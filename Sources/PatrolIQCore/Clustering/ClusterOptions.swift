@@ -12,6 +12,10 @@ public struct ClusterOptions: Sendable, Codable, Equatable {
     /// Geographic K-Means: k swept over this range, best of `restarts` runs for each.
     public var kRange: ClosedRange<Int> = 5...10
     public var restarts = 20
+    /// K-Means start centres per k (from an earlier run on the data this grew from); those k skip the
+    /// screened restarts. `warmStartRun` names the run, for the record.
+    public var warmStart: [Int: [[Double]]]?
+    public var warmStartRun: Int?
     public var seed: UInt64 = 42
     /// DBSCAN radius (metres) and minimum neighbourhood size (the point itself included).
     public var eps = 150.0
@@ -51,6 +55,7 @@ public struct ClusterOptions: Sendable, Codable, Equatable {
             p["kmeans.restarts"] = String(restarts)
             p["kmeans.screen_sample"] = String(KMeans.defaultSampleSize)
             p["kmeans.refined"] = String(KMeans.defaultRefine)
+            if let r = warmStartRun { p["kmeans.warm_start_run"] = String(r) }
         }
         if algorithms.contains(.dbscan) {
             p["dbscan.eps_m"] = String(eps)

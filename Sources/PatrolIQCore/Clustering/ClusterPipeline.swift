@@ -29,13 +29,15 @@ public enum ClusterPipeline {
         }
         if o.algorithms.contains(.kmeans) {
             out.kmeans = try timed(.kmeans) {
-                let (choice, fit, parts) = try kmeans(x, options: o, progress: progress)
+                let (choice, fit, parts, centres) = try kmeans(x, options: o, progress: progress)
                 out.seconds += parts
                 let chosen = choice.scores.first { $0.k == choice.k }
                 let quality = ClusterQuality(
                     silhouette: chosen?.silhouette, daviesBouldin: chosen?.daviesBouldin,
                     calinskiHarabasz: chosen?.calinskiHarabasz)
-                return KMeansAnalysis(choice: choice, fit: fit, quality: quality, summaries: summaries(fit.labels))
+                return KMeansAnalysis(
+                    choice: choice, fit: fit, quality: quality, summaries: summaries(fit.labels), centres: centres,
+                    warmStartRun: o.warmStart == nil ? nil : o.warmStartRun)
             }
         }
         if o.algorithms.contains(.dbscan) {
@@ -91,7 +93,7 @@ public enum ClusterPipeline {
     /// Also returns the seconds spent fitting and scoring (`kmeans.fit`, `kmeans.silhouette`,
     /// `kmeans.indices` for Davies–Bouldin and Calinski–Harabasz), for the run record.
     static func kmeans(_ x: Matrix, options o: ClusterOptions, progress: Progress?) throws -> (
-        KChoice, KMeansResult, [(String, Double)]
+        KChoice, KMeansResult, [(String, Double)], [Int: Matrix]
     ) {
         guard o.kRange.upperBound <= x.rows else {
             throw InputError(
@@ -103,7 +105,9 @@ public enum ClusterPipeline {
         var seconds = (fit: 0.0, silhouette: 0.0, indices: 0.0)
         for k in o.kRange {
             progress?("kmeans k=\(k)")
-            let (fit, fitTime) = measure { KMeans(k: k, restarts: o.restarts, seed: o.seed &+ UInt64(k)).fit(x) }
+            var km = KMeans(k: k, restarts: o.restarts, seed: o.seed &+ UInt64(k))
+            km.initial = o.warmStart?[k]
+            let (fit, fitTime) = measure { km.fit(x) }
             let (silhouette, silhouetteTime) = measure {
                 ClusterMetrics.sampledSilhouette(x, labels: fit.labels, size: o.silhouetteSample, seed: o.seed)
             }
@@ -126,7 +130,8 @@ public enum ClusterPipeline {
             [
                 ("kmeans.fit", seconds.fit), ("kmeans.silhouette", seconds.silhouette),
                 ("kmeans.indices", seconds.indices),
-            ]
+            ],
+            fits.mapValues(\.centers)
         )
     }
 

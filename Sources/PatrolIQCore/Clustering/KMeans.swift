@@ -27,6 +27,11 @@ public struct KMeans: Sendable {
     /// How many of the best sampled solutions are refined on all rows.
     public var refine = KMeans.defaultRefine
 
+    /// Start centres (k rows of the features): one Lloyd run on all rows from them replaces the
+    /// screened restarts. A daily append barely moves the optimum, so yesterday's centres are already in
+    /// its basin.
+    public var initial: [[Double]]?
+
     public static let defaultSampleSize = 10_000
     public static let defaultRefine = 1
 
@@ -81,7 +86,14 @@ public struct KMeans: Sendable {
             }
         }
         let best: Lloyd<V>.Fit
-        if points.count <= max(sampleSize, k) {
+        if let initial, initial.count == k, initial.allSatisfy({ $0.count == cols }) {
+            let centres = initial.map { c in
+                var v = V()
+                for t in 0..<cols { v[t] = c[t] }
+                return v
+            }
+            best = full.run(from: centres, maxIterations: maxIterations)
+        } else if points.count <= max(sampleSize, k) {
             best = starts(on: full).min { $0.inertia < $1.inertia }!
         } else {
             let pick = rng.sample(sampleSize, of: points.count)
