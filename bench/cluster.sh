@@ -3,6 +3,8 @@
 # on the same points (read straight from the workspace), in one run. Prints times, ratios, agreement, memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export RESULTS=${RESULTS:-$(pwd)/bench/out/results.tsv}
+. bench/record.sh
 BIN=.build/release/patroliq
 OUT=bench/out
 ROWS=${ROWS:-500000}
@@ -40,6 +42,11 @@ import json, sqlite3, subprocess, sys, time, resource
 import numpy as np
 out, km_s, db_s, db_kb, wd_s = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
 real_s = float(sys.argv[6])
+import os
+def record(name, peer, ours, kb, note):
+    f = lambda v: "-" if v is None else (f"{v:.4f}" if isinstance(v, float) else str(v))
+    with open(os.environ.get("RESULTS", "bench/out/results.tsv"), "a") as fh:
+        fh.write(f"{name}\t{f(peer)}\t{f(ours)}\t{f(kb)}\t{note}\n")
 M64 = (1 << 64) - 1
 class SeededRandom:
     """PatrolIQ's xoshiro256** seeded through SplitMix64, to draw the same silhouette sample."""
@@ -100,6 +107,7 @@ print(f"K-Means k=5..10  patroliq sweep (20 screened starts + silhouette/DB/CH p
       f"DB+CH {km_metrics['seconds.kmeans.indices']:.2f}; whole command with temporal, load and store {km_s:.2f} s)")
 print(f"                 sklearn n_init=10 {sk_km10:6.2f} s  ratio {sk_km10 / ours_km:5.2f}x   sklearn n_init=1 {sk_km:6.2f} s  ratio {sk_km / ours_km:5.2f}x (target ≥ 2x)")
 print(f"                 worst inertia vs sklearn best of 10: {100 * worst:+.3f} % (negative: ours lower; target ≤ +0.5 %)")
+record(f"K-Means sweep k=5..10, {len(X)} points (sklearn n_init=1)", sk_km, ours_km, None, f"worst inertia {100 * worst:+.3f} % vs sklearn best of 10")
 
 # Silhouette on PatrolIQ's own 10 000-row sample of the chosen k: same value, and the time of one.
 from sklearn.metrics import silhouette_score, davies_bouldin_score, calinski_harabasz_score
@@ -110,6 +118,7 @@ t = time.perf_counter(); silhouette_score(X, km_labels, sample_size=10000, rando
 ours_sil = km_metrics["kmeans.silhouette"]; ours_sil_s = km_metrics["seconds.kmeans.silhouette"] / 6
 print(f"Silhouette 10 000-row sample  sklearn {sk_sil_sampled:.3f} s (silhouette_score(sample_size=10000))   patroliq {ours_sil_s:.3f} s per k   ratio {sk_sil_sampled / ours_sil_s:5.1f}x (target ≥ 5x)")
 print(f"                 same sample: sklearn {sk_sil:.12f}  patroliq {ours_sil:.12f}  |diff| {abs(sk_sil - ours_sil):.1e}")
+record("silhouette, 10 000-row sample, per k", sk_sil_sampled, ours_sil_s, None, f"|diff| {abs(sk_sil - ours_sil):.1e} on the same sample")
 print(f"                 Davies–Bouldin |diff| {abs(davies_bouldin_score(X, km_labels) - km_metrics['kmeans.davies_bouldin']):.1e}, "
       f"Calinski–Harabasz relative diff {abs(calinski_harabasz_score(X, km_labels) / km_metrics['kmeans.calinski_harabasz'] - 1):.1e}")
 
@@ -129,6 +138,7 @@ ours_inertia = sum(((T[t_labels == c] - T[t_labels == c].mean(axis=0)) ** 2).sum
 best10 = KMeans(n_clusters=tk, n_init=10, random_state=0).fit(T).inertia_
 print(f"Temporal k=3..5  sklearn n_init=1 {sk_temporal:.2f} s (no silhouette)   patroliq {km_metrics['seconds.temporal']:.3f} s (with exact silhouette)   ratio {sk_temporal / km_metrics['seconds.temporal']:5.1f}x (target ≥ 2x)")
 print(f"                 inertia at k={tk}: patroliq {ours_inertia:.1f} vs sklearn best of 10 {best10:.1f} ({100 * (ours_inertia / best10 - 1):+.3f} %)")
+record("temporal K-Means k=3..5 (sklearn n_init=1, no silhouette)", sk_temporal, km_metrics["seconds.temporal"], None, f"inertia {100 * (ours_inertia / best10 - 1):+.3f} % vs best of 10")
 
 t = time.perf_counter()
 sk = DBSCAN(eps=150, min_samples=25).fit(X)
@@ -141,6 +151,7 @@ same_noise = np.array_equal(labels < 0, sk.labels_ < 0)
 print(f"DBSCAN 150 m/25  sklearn {sk_db:7.2f} s   patroliq (+metrics) {db_s:6.2f} s   ratio {sk_db / db_s:5.2f}x")
 print(f"                 ARI {adjusted_rand_score(sk.labels_, labels):.6f}, identical labels {np.array_equal(sk.labels_, labels)}, same core set {same_core}, same noise set {same_noise}")
 print(f"                 peak RSS: python+sklearn {sk_mem // 1024} MiB (whole process), patroliq {db_kb // 1024} MiB")
+record(f"DBSCAN 150 m / 25, {len(X)} points", sk_db, db_s, db_kb, f"ARI {adjusted_rand_score(sk.labels_, labels):.4f}; sklearn peak {sk_mem // 1024} MiB")
 
 import fastcluster
 wdb, W = points(f"{out}/ward.sqlite")
@@ -155,6 +166,8 @@ wmetrics = json.loads(wdb.execute("SELECT metrics FROM runs WHERE id=?", (wrun,)
 wl = wmetrics["seconds.ward.linkage"]
 print(f"Ward {len(W)} pts  fastcluster {fc:7.2f} s   patroliq linkage {wl:6.2f} s   ratio {fc / wl:5.2f}x (target ≥ 1x)   max relative height difference {rel:.2e}")
 print(f"                 patroliq whole ward stage with the cut and metrics {wmetrics['seconds.ward']:.2f} s, command {wd_s:.2f} s")
+record(f"Ward linkage, {len(W)} points (fastcluster)", fc, wl, None, f"heights {rel:.1e}")
 if real_s >= 0:
     print(f"cluster, every algorithm, on the real extract (../shared/data): {real_s:.2f} s wall (target ≤ 1.0 s)")
+    record("cluster, default algorithms, real extract (46 625)", None, real_s, None, "target ≤ 1.0 s")
 PY

@@ -5,6 +5,8 @@
 # sampled incident). Prints times, ratio, agreement (ARI) and memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export RESULTS=${RESULTS:-$(pwd)/bench/out/results.tsv}
+. bench/record.sh
 BIN=.build/release/patroliq
 OUT=bench/out
 N=${N:-50000}
@@ -28,6 +30,11 @@ $PY - "$OUT/hdbscan.sqlite" "$hd_s" "$hd_kb" "$MCS" "$MS" <<'PY'
 import json, sqlite3, sys, time, resource, warnings
 import numpy as np
 path, hd_s, hd_kb, mcs, ms = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+import os
+def record(name, peer, ours, kb, note):
+    f = lambda v: "-" if v is None else (f"{v:.4f}" if isinstance(v, float) else str(v))
+    with open(os.environ.get("RESULTS", "bench/out/results.tsv"), "a") as fh:
+        fh.write(f"{name}\t{f(peer)}\t{f(ours)}\t{f(kb)}\t{note}\n")
 db = sqlite3.connect(path)
 col = lambda n: np.concatenate([np.frombuffer(b, dtype="<f8") for (b,) in db.execute(
     "SELECT data FROM incident_chunks WHERE name=? ORDER BY chunk", (n,))])
@@ -47,7 +54,7 @@ print(f"HDBSCAN {len(X)} points, min_cluster_size {mcs}, min_samples {ms}")
 print(f"  patroliq {ours_s:6.2f} s (whole command {hd_s:.2f} s, {hd_kb / 1024:.0f} MiB)  {int(metrics['hdbscan.clusters'])} zones, noise {int(metrics['hdbscan.noise'])}")
 print(f"  sklearn  {sk_s:6.2f} s ({rss / 1024:.0f} MiB)  {sk.max() + 1} zones, noise {(sk < 0).sum()}")
 print(f"  ratio {sk_s / ours_s:5.1f}x (target ≥ 10x)   ARI {adjusted_rand_score(sk, ours):.4f} (target ≥ 0.99)")
-print(f"RESULT hdbscan {sk_s:.3f} {ours_s:.3f} {hd_kb} {adjusted_rand_score(sk, ours):.4f}")
+record(f"HDBSCAN {len(X)} points, mcs {mcs}, min_samples {ms}", sk_s, ours_s, hd_kb, f"ARI {adjusted_rand_score(sk, ours):.4f}; sklearn peak {rss // 1024} MiB")
 PY
 
 if [ -n "${BIG_CSV:-}" ]; then

@@ -3,6 +3,8 @@
 # Prints best-of-N wall times and the ratio; also the peak RSS of an 8 M-row ingest (BIG=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export RESULTS=${RESULTS:-$(pwd)/bench/out/results.tsv}
+. bench/record.sh
 BIN=.build/release/patroliq
 OUT=bench/out
 RUNS=${RUNS:-3}
@@ -24,6 +26,11 @@ REAL=../shared/data/chicago/chicago_crimes_merged_sample.csv
 $PY - "$BIN" "$OUT" "$RUNS" "${files[@]}" <<'PY'
 import subprocess, sys, time, pandas as pd
 bin_, out, runs, files = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+import os
+def record(name, peer, ours, kb, note):
+    f = lambda v: "-" if v is None else (f"{v:.4f}" if isinstance(v, float) else str(v))
+    with open(os.environ.get("RESULTS", "bench/out/results.tsv"), "a") as fh:
+        fh.write(f"{name}\t{f(peer)}\t{f(ours)}\t{f(kb)}\t{note}\n")
 for f in files:
     a = b = c = 1e9
     # Each tool's runs back to back (best of N), the peer first, in the same process run.
@@ -43,6 +50,7 @@ for f in files:
     print(f"  patroliq ingest (all stages)  {c:6.3f} s")
     print(f"  ratio read_csv / ingest       {a / c:6.2f}x")
     print(f"  ratio read_csv+dates / ingest {b / c:6.2f}x")
+    record(f"ingest {f.split('/')[-1]} ({rows} rows; pandas read_csv)", a, c, None, f"read_csv + to_datetime {b:.2f} s")
 PY
 if [ -x bench/.venv/bin/python ] && bench/.venv/bin/python -c "import pyarrow, pandas" 2> /dev/null; then
   bench/.venv/bin/python - "${files[0]}" <<'PY'

@@ -174,7 +174,8 @@ struct Cluster: ParsableCommand {
         o.perplexity = perplexity
         let w = try Workspace(path: ws.workspace, readOnly: false)
         let info = try w.info()
-        let t = try w.incidents()
+        // Only what the analyses read: ids, descriptions and blocks of 8 M incidents would cost ~1 GB.
+        let t = try w.incidents(columns: ClusterPipeline.columns)
         let needed = max(
             o.algorithms.contains(.kmeans) ? o.kRange.upperBound : 1,
             o.algorithms.contains(.temporal) ? o.temporalRange.upperBound : 1)

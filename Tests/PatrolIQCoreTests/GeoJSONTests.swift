@@ -221,3 +221,33 @@ import Testing
         #expect(s.int(1) == 3 && s.double(2) == 0.5 && s.string(3) == "[\"THEFT\"]")
     }
 }
+
+@Suite struct IndexedPolygonTests {
+    /// The banded test answers as the plain even–odd test, on random star polygons with holes and on
+    /// points on vertices' rows.
+    @Test func indexedContainsEqualsPlainContains() {
+        var rng = SeededRandom(seed: 12)
+        for _ in 0..<20 {
+            func star(_ c: SIMD2<Double>, _ r: Double, _ n: Int) -> Ring {
+                var ring: Ring = (0..<n).map { i in
+                    let a = 2 * Double.pi * Double(i) / Double(n)
+                    let rr = r * (0.4 + 0.6 * rng.unit())
+                    return c + SIMD2(cos(a), sin(a)) * rr
+                }
+                ring.append(ring[0])
+                return ring
+            }
+            let poly = Polygon(
+                exterior: star(.zero, 100, 40 + rng.below(200)), holes: [star(SIMD2(10, 5), 15, 12)])
+            let fast = IndexedPolygon(poly)
+            for _ in 0..<2000 {
+                let p = SIMD2(rng.unit() * 240 - 120, rng.unit() * 240 - 120)
+                #expect(fast.contains(p) == poly.contains(p))
+            }
+            for v in poly.exterior {
+                let p = SIMD2(v.x - 0.5, v.y)
+                #expect(fast.contains(p) == poly.contains(p))
+            }
+        }
+    }
+}

@@ -4,6 +4,11 @@ import Foundation
 public enum ClusterPipeline {
     public typealias Progress = @Sendable (String) -> Void
 
+    /// The incident columns the analyses and their summaries read.
+    public static let columns: Set<String> = [
+        "x", "y", "hour", "weekday", "month", "weekend", "severity", "type", "arrest", "domestic",
+    ]
+
     /// The stored form of `analyze`.
     public static func run(
         incidents t: IncidentTable, typeNames: [String], projection: LocalProjection, options o: ClusterOptions,
@@ -186,17 +191,30 @@ public enum ClusterPipeline {
 
     /// The features PCA and t-SNE read: location, cyclic hour, weekday and month, severity, weekend.
     static func features(_ t: IncidentTable, rows: [Int]? = nil) -> Matrix {
-        let rows = rows ?? Array(0..<t.count)
+        features(t, rows: rows ?? Array(0..<t.count))
+    }
+
+    static func features(_ t: IncidentTable, rows: some Collection<Int>) -> Matrix {
         let cols = featureNames.count
         var d = [Double](repeating: 0, count: rows.count * cols)
+        let hours = CyclicFeatures.table(period: 24)
+        let days = CyclicFeatures.table(period: 7)
+        let months = CyclicFeatures.table(period: 12)
         for (r, i) in rows.enumerated() {
-            let h = CyclicFeatures.encode(Double(t.hour[i]), period: 24)
-            let w = CyclicFeatures.encode(Double(t.weekday[i]), period: 7)
-            let m = CyclicFeatures.encode(Double(t.month[i]) - 1, period: 12)
-            let row = [
-                t.x[i], t.y[i], h.sin, h.cos, w.sin, w.cos, m.sin, m.cos, Double(t.severity[i]), Double(t.weekend[i]),
-            ]
-            for j in 0..<cols { d[r * cols + j] = row[j] }
+            let h = hours[Int(t.hour[i]) % 24]
+            let w = days[Int(t.weekday[i]) % 7]
+            let m = months[(Int(t.month[i]) + 11) % 12]
+            let o = r * cols
+            d[o] = t.x[i]
+            d[o + 1] = t.y[i]
+            d[o + 2] = h.sin
+            d[o + 3] = h.cos
+            d[o + 4] = w.sin
+            d[o + 5] = w.cos
+            d[o + 6] = m.sin
+            d[o + 7] = m.cos
+            d[o + 8] = Double(t.severity[i])
+            d[o + 9] = Double(t.weekend[i])
         }
         return Matrix(rows: rows.count, cols: cols, data: d)
     }
@@ -214,10 +232,12 @@ public enum ClusterPipeline {
     /// Principal components of the `features`, with a seeded sample of incidents projected for the
     /// dashboard's scatter.
     static func pca(_ t: IncidentTable, kmeansLabels: [Int32]?, seed: UInt64) -> PCADocument {
-        let features = features(t)
-        let p = PCA.fit(features, features: featureNames)
-        let sample = sampleRows(t.count, size: 3000, seed: seed).map { i -> [Double] in
-            let c = p.project(features, i)
+        // Block by block: the full feature matrix of 8 M incidents would take 640 MB.
+        let p = PCA.fit(rows: t.count, features: featureNames) { features(t, rows: $0) }
+        let rows = sampleRows(t.count, size: 3000, seed: seed)
+        let picked = features(t, rows: rows)
+        let sample = rows.enumerated().map { r, i -> [Double] in
+            let c = p.project(picked, r)
             return [c[0], c.count > 1 ? c[1] : 0, Double(kmeansLabels?[i] ?? 0)]
         }
         return PCADocument(pca: p, sample: sample)

@@ -23,16 +23,40 @@ public struct PCAResult: Codable, Sendable, Equatable {
 
 public enum PCA {
     public static func fit(_ x: Matrix, features: [String], components: Int = 2) -> PCAResult {
-        let n = x.rows
-        let d = x.cols
+        fit(rows: x.rows, features: features, components: components) { _ in x }
+    }
+
+    /// The same fit from row blocks (`block(range)` gives those rows' features), two passes, so the
+    /// feature matrix of millions of incidents never exists whole; sums run in row order either way.
+    public static func fit(
+        rows n: Int, features: [String], components: Int = 2, blockRows: Int = 65_536,
+        block: (Range<Int>) -> Matrix
+    ) -> PCAResult {
+        let d = features.count
+        func blocks(_ body: (Matrix) -> Void) {
+            var start = 0
+            while start < n {
+                let r = start..<min(n, start + blockRows)
+                let m = block(r)
+                // A whole-matrix block (the Matrix form) is passed once.
+                if m.rows == n {
+                    body(m)
+                    return
+                }
+                body(m)
+                start = r.upperBound
+            }
+        }
         var mean = [Double](repeating: 0, count: d)
-        for i in 0..<n { for j in 0..<d { mean[j] += x.data[i * d + j] } }
+        blocks { x in for i in 0..<x.rows { for j in 0..<d { mean[j] += x.data[i * d + j] } } }
         for j in 0..<d { mean[j] /= Double(max(n, 1)) }
         var cov = [Double](repeating: 0, count: d * d)
-        for i in 0..<n {
-            for a in 0..<d {
-                let va = x.data[i * d + a] - mean[a]
-                for b in a..<d { cov[a * d + b] += va * (x.data[i * d + b] - mean[b]) }
+        blocks { x in
+            for i in 0..<x.rows {
+                for a in 0..<d {
+                    let va = x.data[i * d + a] - mean[a]
+                    for b in a..<d { cov[a * d + b] += va * (x.data[i * d + b] - mean[b]) }
+                }
             }
         }
         for a in 0..<d {

@@ -9,6 +9,11 @@ public enum CyclicFeatures {
         return (sin(a), cos(a))
     }
 
+    /// `encode(v, period:)` for v = 0..<period, looked up instead of computed per incident (the same values).
+    public static func table(period: Int) -> [(sin: Double, cos: Double)] {
+        (0..<period).map { encode(Double($0), period: Double(period)) }
+    }
+
     /// Rows [sin h, cos h, sin wd, cos wd, sin m, cos m] (+ weekend 0/1 when asked).
     public static func matrix(
         hour: [UInt8], weekday: [UInt8], month: [UInt8], weekend: [UInt8]? = nil

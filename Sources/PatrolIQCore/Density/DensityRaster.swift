@@ -25,15 +25,38 @@ public struct DensityRaster: Sendable {
         lon: [Double], lat: [Double], weights: [Float]? = nil, zoom: Int, bandwidth: Double, centerLat: Double,
         tileSize: Int = 256
     ) -> DensityRaster {
+        build(
+            units: units(lon: lon, lat: lat), weights: weights, zoom: zoom, bandwidth: bandwidth, centerLat: centerLat,
+            tileSize: tileSize)
+    }
+
+    /// Points on the Web Mercator unit square (`WebMercator.unit`), for building several zooms.
+    public static func units(lon: [Double], lat: [Double]) -> [SIMD2<Double>] {
+        var out = [SIMD2<Double>](repeating: .zero, count: lon.count)
+        out.withUnsafeMutableBufferPointer { o in
+            let u = UncheckedSendable(o)
+            parallelRanges(lon.count, parts: workerCount, minimum: 1 << 16) { range, _ in
+                for i in range { u.value[i] = WebMercator.unit(lon: lon[i], lat: lat[i]) }
+            }
+        }
+        return out
+    }
+
+    /// `build` from points already on the unit square: the same raster, bit for bit.
+    public static func build(
+        units: [SIMD2<Double>], weights: [Float]? = nil, zoom: Int, bandwidth: Double, centerLat: Double,
+        tileSize: Int = 256
+    ) -> DensityRaster {
         let (factor, sigma, radius) = kernel(zoom: zoom, bandwidth: bandwidth, centerLat: centerLat, tileSize: tileSize)
+        let size = Double(tileSize) * Double(1 << zoom)
         // Extent of the points in raster cells.
         var minX = Double.infinity
         var minY = Double.infinity
         var maxX = -Double.infinity
         var maxY = -Double.infinity
-        var px = [SIMD2<Double>](repeating: .zero, count: lon.count)
-        for i in 0..<lon.count {
-            let p = WebMercator.pixel(lon: lon[i], lat: lat[i], zoom: zoom, tileSize: tileSize) / Double(factor)
+        var px = [SIMD2<Double>](repeating: .zero, count: units.count)
+        for i in 0..<units.count {
+            let p = units[i] * size / Double(factor)
             px[i] = p
             minX = min(minX, p.x)
             minY = min(minY, p.y)

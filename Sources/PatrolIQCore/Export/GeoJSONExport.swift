@@ -32,7 +32,8 @@ public enum GeoJSONExport {
         let run = try store.run(o.runID, path: w.path)
         let info = try w.info()
         let proj = info.projection
-        let t = try w.incidents()
+        // Positions only: every column of 8 M incidents would cost over a gigabyte.
+        let t = try w.incidents(columns: ["x", "y"])
         let labels = try store.labels(run: run.id)
         for (name, l) in labels where l.count != t.count {
             throw InputError(
@@ -121,6 +122,7 @@ public enum GeoJSONExport {
             let regions = grid.contours(level: level)
             // Incidents per region: points at or above the level, located by bounding box then polygon.
             var counts = [Int](repeating: 0, count: regions.count)
+            let indexed = regions.map(IndexedPolygon.init)
             let boxes = regions.map { r -> (SIMD2<Double>, SIMD2<Double>) in
                 var lo = r.exterior[0]
                 var hi = r.exterior[0]
@@ -132,7 +134,7 @@ public enum GeoJSONExport {
             }
             for (i, p) in points.enumerated() where values[i] >= level {
                 for (k, b) in boxes.enumerated() where p.x >= b.0.x && p.x <= b.1.x && p.y >= b.0.y && p.y <= b.1.y {
-                    if regions[k].contains(p) {
+                    if indexed[k].contains(p) {
                         counts[k] += 1
                         break
                     }

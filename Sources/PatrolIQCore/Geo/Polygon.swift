@@ -90,3 +90,73 @@ public enum PolygonMath {
         return out
     }
 }
+
+/// A ring's edges bucketed by horizontal bands, for many point-in-ring questions: the even–odd test
+/// only counts edges that span the point's y, and all of those are in its band, so the answer is
+/// `PolygonMath.contains`'s exactly, from a handful of edges instead of all of them.
+public struct IndexedRing: Sendable {
+    let minY: Double
+    let maxY: Double
+    let bandHeight: Double
+    /// Edges (a, b) of band k are `edges[start[k]..<start[k + 1]]`.
+    let start: [Int32]
+    let edges: [(SIMD2<Double>, SIMD2<Double>)]
+
+    public init(_ r: Ring) {
+        let n = r.count
+        let ys = r.map(\.y)
+        let lo = ys.min() ?? 0
+        let hi = ys.max() ?? 0
+        let bands = max(1, min(4096, n / 4))
+        let h = max((hi - lo) / Double(bands), .leastNormalMagnitude)
+        func band(_ y: Double) -> Int { min(bands - 1, max(0, Int(((y - lo) / h).rounded(.down)))) }
+        // Edge (r[i], r[j]) with j the previous vertex, as the even–odd loop walks them.
+        var lists = [[(SIMD2<Double>, SIMD2<Double>)]](repeating: [], count: bands)
+        var j = n - 1
+        for i in 0..<n {
+            let (a, b) = (r[i], r[j])
+            for k in band(min(a.y, b.y))...band(max(a.y, b.y)) { lists[k].append((a, b)) }
+            j = i
+        }
+        var s: [Int32] = [0]
+        var e: [(SIMD2<Double>, SIMD2<Double>)] = []
+        for l in lists {
+            e += l
+            s.append(Int32(e.count))
+        }
+        minY = lo
+        maxY = hi
+        bandHeight = h
+        start = s
+        edges = e
+    }
+
+    public func contains(_ p: SIMD2<Double>) -> Bool {
+        // Beyond the ring's y range no edge spans p.y: outside (NaN fails both tests too).
+        guard !edges.isEmpty, p.y >= minY, p.y <= maxY else { return false }
+        let bands = start.count - 1
+        // The same (clamped, monotone) band as the edges were filed under.
+        let band = min(bands - 1, max(0, Int(((p.y - minY) / bandHeight).rounded(.down))))
+        var inside = false
+        for e in Int(start[band])..<Int(start[band + 1]) {
+            let (a, b) = edges[e]
+            if (a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x { inside.toggle() }
+        }
+        return inside
+    }
+}
+
+/// A polygon with indexed rings: `Polygon.contains` for many points.
+public struct IndexedPolygon: Sendable {
+    let exterior: IndexedRing
+    let holes: [IndexedRing]
+
+    public init(_ p: Polygon) {
+        exterior = IndexedRing(p.exterior)
+        holes = p.holes.map(IndexedRing.init)
+    }
+
+    public func contains(_ p: SIMD2<Double>) -> Bool {
+        exterior.contains(p) && !holes.contains { $0.contains(p) }
+    }
+}

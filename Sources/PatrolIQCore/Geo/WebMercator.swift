@@ -13,11 +13,15 @@ public enum WebMercator {
     /// Global pixel coordinates of a point at zoom `z` for tiles of `tileSize` pixels.
     @inline(__always)
     public static func pixel(lon: Double, lat: Double, zoom z: Int, tileSize: Int = 256) -> SIMD2<Double> {
-        let size = Double(tileSize) * Double(1 << z)
+        unit(lon: lon, lat: lat) * (Double(tileSize) * Double(1 << z))
+    }
+
+    /// The position on the unit square (0…1 east and south): times a zoom's world size in pixels (a
+    /// power of two, so exactly) it is `pixel`. Computed once, it serves every zoom.
+    @inline(__always)
+    public static func unit(lon: Double, lat: Double) -> SIMD2<Double> {
         let la = min(max(lat, -maxLatitude), maxLatitude) * .pi / 180
-        let x = (lon + 180) / 360 * size
-        let y = (1 - log(tan(la) + 1 / cos(la)) / .pi) / 2 * size
-        return SIMD2(x, y)
+        return SIMD2((lon + 180) / 360, (1 - log(tan(la) + 1 / cos(la)) / .pi) / 2)
     }
 
     /// Longitude and latitude of a global pixel position.

@@ -43,9 +43,10 @@ public enum TileRenderer {
         let writer = try MBTilesWriter(path: path)
         let tileSize = 256 * o.scale
         var caps: [String: Float] = [:]
+        let units = DensityRaster.units(lon: lon, lat: lat)
         for z in o.minZoom...o.maxZoom {
             let raster = DensityRaster.build(
-                lon: lon, lat: lat, zoom: z, bandwidth: o.bandwidth, centerLat: centerLat, tileSize: tileSize)
+                units: units, zoom: z, bandwidth: o.bandwidth, centerLat: centerLat, tileSize: tileSize)
             let cap = raster.colourCap(o.capQuantile)
             caps[String(z)] = cap
             if let gridOut {

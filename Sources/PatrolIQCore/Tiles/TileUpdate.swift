@@ -78,11 +78,12 @@ public enum TileUpdate {
         let updater = try MBTilesUpdater(path: path)
         let tileSize = 256 * o.scale
         var caps: [String: Float] = [:]
+        let units = DensityRaster.units(lon: lon, lat: lat)
         var rendered = 0
         var recoloured: [Int] = []
         for z in o.minZoom...o.maxZoom {
             let raster = DensityRaster.build(
-                lon: lon, lat: lat, zoom: z, bandwidth: o.bandwidth, centerLat: centerLat, tileSize: tileSize)
+                units: units, zoom: z, bandwidth: o.bandwidth, centerLat: centerLat, tileSize: tileSize)
             let cap = raster.colourCap(o.capQuantile)
             caps[String(z)] = cap
             let covered = raster.coveredTiles()
