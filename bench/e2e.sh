@@ -22,8 +22,11 @@ stage() {
   /usr/bin/time -f '%e %M' -o "$OUT/t.txt" "$@" > "$OUT/$name.log" 2>&1 || { cat "$OUT/$name.log"; exit 1; }
   read -r s kb < "$OUT/t.txt"
   total=$(python3 -c "print(round($total + $s, 2))")
-  printf '%-8s %7.2f s  %6d MiB  %s\n' "$name" "$s" $((kb / 1024)) "$(tail -1 "$OUT/$name.log" | cut -c1-110)"
-  record "$ROWS rows end to end: $name" - "$s" "$kb" "$(tail -1 "$OUT/$name.log" | cut -c1-90)"
+  # The command's own summary line (an append's report follows it).
+  local summary
+  summary=$(grep -E '^(wrote|appended|exported|tiles)' "$OUT/$name.log" | tail -1 | cut -c1-110)
+  printf '%-8s %7.2f s  %6d MiB  %s\n' "$name" "$s" $((kb / 1024)) "$summary"
+  record "$ROWS rows end to end: $name" - "$s" "$kb" "$summary"
 }
 echo "$ROWS rows from $CSV"
 stage ingest "$BIN" ingest "$CSV" --workspace "$OUT/ws.sqlite"

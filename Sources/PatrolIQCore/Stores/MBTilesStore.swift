@@ -91,6 +91,13 @@ public final class MBTilesWriter {
 
     /// Writes metadata, finishes the file and renames it over `finalPath`.
     public func commit(metadata: [String: String]) throws {
+        try Self.finish(db, metadata: metadata, tmpPath: tmpPath, finalPath: finalPath)
+        committed = true
+    }
+
+    /// Writes `metadata` into the open transaction, commits, makes the file durable and renames it
+    /// over `finalPath`: how a new or updated store becomes visible, whole.
+    static func finish(_ db: SQLiteDatabase, metadata: [String: String], tmpPath: String, finalPath: String) throws {
         let s = try db.prepare("INSERT INTO metadata (name, value) VALUES (?,?)")
         for (k, v) in metadata.sorted(by: { $0.key < $1.key }) {
             try s.bind(1, k)
@@ -107,7 +114,6 @@ public final class MBTilesWriter {
         guard rename(tmpPath, finalPath) == 0 else {
             throw RuntimeError(file: finalPath, "cannot replace: \(String(cString: strerror(errno)))")
         }
-        committed = true
     }
 }
 

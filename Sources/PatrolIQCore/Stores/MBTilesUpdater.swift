@@ -44,7 +44,7 @@ public final class MBTilesUpdater {
             try deleteMap.bind(3, row)
             try deleteMap.step()
             deleteMap.reset()
-            removed += 1
+            removed += db.changes
             return
         }
         let id = ContentDigest.of(png)
@@ -65,22 +65,7 @@ public final class MBTilesUpdater {
     public func commit(metadata: [String: String]) throws {
         try db.execute(
             "DELETE FROM images WHERE tile_id NOT IN (SELECT tile_id FROM map); DELETE FROM metadata;")
-        let s = try db.prepare("INSERT INTO metadata (name, value) VALUES (?,?)")
-        for (k, v) in metadata.sorted(by: { $0.key < $1.key }) {
-            try s.bind(1, k)
-            try s.bind(2, v)
-            try s.step()
-            s.reset()
-        }
-        try db.execute("COMMIT; PRAGMA journal_mode = DELETE;")
-        let fd = open(tmpPath, O_RDONLY)
-        if fd >= 0 {
-            fsync(fd)
-            close(fd)
-        }
-        guard rename(tmpPath, finalPath) == 0 else {
-            throw RuntimeError(file: finalPath, "cannot replace: \(String(cString: strerror(errno)))")
-        }
+        try MBTilesWriter.finish(db, metadata: metadata, tmpPath: tmpPath, finalPath: finalPath)
         committed = true
     }
 }

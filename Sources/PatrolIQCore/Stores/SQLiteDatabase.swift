@@ -41,6 +41,9 @@ public final class SQLiteDatabase {
     }
 
     /// Runs one or more SQL statements that return no rows.
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
     public func execute(_ sql: String) throws {
         var err: UnsafeMutablePointer<CChar>?
         if sqlite3_exec(handle, sql, nil, nil, &err) != SQLITE_OK {
