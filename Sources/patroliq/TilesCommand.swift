@@ -123,8 +123,8 @@ struct Tiles: ParsableCommand {
             o.colormap = colormap
             o.scale = scale
             o.capQuantile = capQuantile
-            var total = (tiles: 0, bytes: 0)
             let show = progress.enabled
+            var codes: [Int32?] = []
             for layer in chosen {
                 var code: Int32?
                 if case .type(let name) = layer {
@@ -133,21 +133,37 @@ struct Tiles: ParsableCommand {
                     }
                     code = Int32(c)
                 }
-                let (lon, lat, bounds) = Self.points(layer, t, passes: passes, typeCode: code, patterns: patternLabels)
-                guard let bounds else {
-                    print("skipped layer \(layer.name): no incidents")
-                    continue
-                }
-                let suffix = (filter.isEmpty ? "" : "-filtered") + (scale == 2 ? "@2x" : "")
+                codes.append(code)
+            }
+            let descriptions = chosen.map { Self.description($0, filter: filter, source: info.source) }
+            let (gridOut, out, dir, scale, fingerprint) = (
+                self.gridOut, self.out, self.dir, self.scale, filter.isEmpty ? info.fingerprint : nil
+            )
+            let (layers, typeCodes, options, suffix) = (
+                chosen, codes, o, (filter.isEmpty ? "" : "-filtered") + (scale == 2 ? "@2x" : "")
+            )
+            // Two layers at a time: one's serial steps (splat, cap, store writes) overlap the other's
+            // encoding, which alone keeps both cores busy only part of the time. Each store is the same
+            // whatever the order; the summaries are printed in layer order.
+            let results: [TileSummary?] = try Self.twoAtATime(layers.count) { i in
+                let layer = layers[i]
+                let (units, bounds) = Self.units(
+                    layer, t, passes: passes, typeCode: typeCodes[i], patterns: patternLabels)
+                guard let bounds else { return nil }
                 let path = out ?? "\(dir)/\(layer.name)\(suffix).mbtiles"
                 let name = layer.name
-                let s = try TileRenderer.render(
-                    layer: layer, lon: lon, lat: lat, centerLat: info.projection.originLat, bounds: bounds, to: path,
-                    options: o,
-                    description: Self.description(layer, filter: filter, source: info.source),
-                    gridOut: gridOut, sourceFingerprint: filter.isEmpty ? info.fingerprint : nil
+                return try TileRenderer.render(
+                    layer: layer, units: units, centerLat: info.projection.originLat, bounds: bounds, to: path,
+                    options: options, description: descriptions[i], gridOut: gridOut, sourceFingerprint: fingerprint
                 ) { z, n in
                     if show { FileHandle.standardError.write(Data("tiles \(name): zoom \(z): \(n) tiles\n".utf8)) }
+                }
+            }
+            var total = (tiles: 0, bytes: 0)
+            for (layer, r) in zip(chosen, results) {
+                guard let s = r else {
+                    print("skipped layer \(layer.name): no incidents")
+                    continue
                 }
                 total.tiles += s.tiles
                 total.bytes += s.bytes
@@ -177,6 +193,26 @@ struct Tiles: ParsableCommand {
             return (lon, lat, GeoBounds(minLon: a, minLat: b, maxLon: c, maxLat: d))
         }
 
+        /// A layer's incidents on the Web Mercator unit square and their bounds (nil when there are none).
+        static func units(
+            _ layer: TileLayer, _ t: IncidentTable, passes: [Bool], typeCode: Int32?, patterns: [Int32]?
+        ) -> ([SIMD2<Double>], GeoBounds?) {
+            let (lon, lat, bounds) = points(layer, t, passes: passes, typeCode: typeCode, patterns: patterns)
+            return (DensityRaster.units(lon: lon, lat: lat), bounds)
+        }
+
+        /// `body(0..<n)` on two threads, each taking the next index when done; results in index order.
+        /// The first error stops the others from starting new items and is rethrown.
+        static func twoAtATime<R: Sendable>(_ n: Int, _ body: @Sendable (Int) throws -> R) throws -> [R] {
+            let state = LayerQueue<R>(count: n)
+            DispatchQueue.concurrentPerform(iterations: min(2, max(n, 1))) { _ in
+                while let i = state.next() {
+                    do { state.store(i, try body(i)) } catch { state.fail(error) }
+                }
+            }
+            return try state.results()
+        }
+
         static func description(_ layer: TileLayer, filter: IncidentFilter, source: String) -> String {
             "PatrolIQ density of \(layer.description)"
                 + (filter.isEmpty ? "" : " (filter \(filter.normalized))") + ", from \(source)"
@@ -204,6 +240,7 @@ struct Tiles: ParsableCommand {
             }.sorted()
             guard !files.isEmpty else { throw InputError(file: dir, "no .mbtiles stores to update here") }
             var totals = (updated: 0, rendered: 0, current: 0, skipped: 0, tiles: 0)
+            var jobs: [UpdateJob] = []
             for file in files {
                 let path = dir + "/" + file
                 let meta = try MBTilesReader(path: path).metadata()
@@ -232,12 +269,6 @@ struct Tiles: ParsableCommand {
                     totals.skipped += 1
                     continue
                 }
-                let (lon, lat, bounds) = Self.points(layer, t, passes: passes, typeCode: code, patterns: patternLabels)
-                guard let bounds else {
-                    print("skipped \(path): the layer has no incidents now")
-                    totals.skipped += 1
-                    continue
-                }
                 let description = Self.description(layer, filter: IncidentFilter(), source: info.source)
                 var isPattern = false
                 if case .pattern = layer { isPattern = true }
@@ -252,29 +283,48 @@ struct Tiles: ParsableCommand {
                     totals.current += 1
                     continue
                 }
-                if let changed {
+                jobs.append(
+                    UpdateJob(
+                        path: path, legend: legend, layer: layer, typeCode: code, options: o,
+                        description: description, changed: changed, isPattern: isPattern))
+            }
+            // Two stores at a time, as a render does; messages in store order.
+            let (workList, fingerprint, centerLat) = (jobs, info.fingerprint, info.projection.originLat)
+            let results: [(message: String, tiles: Int, updated: Bool)?] = try Self.twoAtATime(workList.count) { i in
+                let job = workList[i]
+                let (lon, lat, bounds) = Self.points(
+                    job.layer, t, passes: passes, typeCode: job.typeCode, patterns: patternLabels)
+                guard let bounds else { return nil }
+                if let changed = job.changed {
                     let s = try TileUpdate.update(
-                        path: path, legend: legend, layer: layer, lon: lon, lat: lat,
-                        centerLat: info.projection.originLat, bounds: bounds, options: o, description: description,
-                        sourceFingerprint: info.fingerprint, changed: changed)
-                    totals.updated += 1
-                    totals.tiles += s.rendered
-                    print(
-                        "updated \(path): \(s.rendered) tiles rendered again near \(changed.count) changed places (\(s.replaced) written, \(s.removed) cleared)"
+                        path: job.path, legend: job.legend, layer: job.layer, lon: lon, lat: lat,
+                        centerLat: centerLat, bounds: bounds, options: job.options, description: job.description,
+                        sourceFingerprint: fingerprint, changed: changed)
+                    return (
+                        "updated \(job.path): \(s.rendered) tiles rendered again near \(changed.count) changed places (\(s.replaced) written, \(s.removed) cleared)"
                             + (s.recoloured.isEmpty
                                 ? ""
                                 : "; colour cap moved at zoom \(s.recoloured.map(String.init).joined(separator: ", ")): those zooms whole")
-                            + ", \(String(format: "%.2f", s.seconds)) s")
-                } else {
-                    let s = try TileRenderer.render(
-                        layer: layer, lon: lon, lat: lat, centerLat: info.projection.originLat, bounds: bounds,
-                        to: path, options: o, description: description, sourceFingerprint: info.fingerprint)
-                    totals.rendered += 1
-                    totals.tiles += s.tiles
-                    print(
-                        "rendered \(path) again whole (\(isPattern ? "temporal patterns change with each run" : "no record of the changes since it was made")): \(s.tiles) tiles, \(String(format: "%.2f", s.seconds)) s"
+                            + ", \(String(format: "%.2f", s.seconds)) s", s.rendered, true
                     )
                 }
+                let s = try TileRenderer.render(
+                    layer: job.layer, lon: lon, lat: lat, centerLat: centerLat, bounds: bounds, to: job.path,
+                    options: job.options, description: job.description, sourceFingerprint: fingerprint)
+                return (
+                    "rendered \(job.path) again whole (\(job.isPattern ? "temporal patterns change with each run" : "no record of the changes since it was made")): \(s.tiles) tiles, \(String(format: "%.2f", s.seconds)) s",
+                    s.tiles, false
+                )
+            }
+            for (job, r) in zip(workList, results) {
+                guard let r else {
+                    print("skipped \(job.path): the layer has no incidents now")
+                    totals.skipped += 1
+                    continue
+                }
+                print(r.message)
+                totals.tiles += r.tiles
+                if r.updated { totals.updated += 1 } else { totals.rendered += 1 }
             }
             print(
                 "tiles --update: \(totals.updated) updated, \(totals.rendered) rendered whole, \(totals.current) current, \(totals.skipped) skipped; \(totals.tiles) tiles rendered in \(String(format: "%.2f", Date().timeIntervalSince(start))) s"
@@ -323,5 +373,53 @@ struct Tiles: ParsableCommand {
                 "wrote \(s.path): \(s.tiles) tiles (\(s.entries) entries, \(s.contents) distinct, \(s.leaves) leaf directories), \(s.bytes) bytes"
             )
         }
+    }
+}
+
+/// One store `tiles --update` brings up to date: updated from `changed`, or rendered whole when nil.
+struct UpdateJob: Sendable {
+    let path: String
+    let legend: TileLegend
+    let layer: TileLayer
+    let typeCode: Int32?
+    let options: TileOptions
+    let description: String
+    let changed: [[Double]]?
+    let isPattern: Bool
+}
+
+/// The shared cursor and results of `Tiles.Render.twoAtATime`.
+final class LayerQueue<R>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextIndex = 0
+    private let count: Int
+    private var values: [Int: R] = [:]
+    private var error: (any Error)?
+
+    init(count: Int) { self.count = count }
+
+    func next() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard error == nil, nextIndex < count else { return nil }
+        nextIndex += 1
+        return nextIndex - 1
+    }
+
+    func store(_ i: Int, _ v: R) {
+        lock.lock()
+        values[i] = v
+        lock.unlock()
+    }
+
+    func fail(_ e: any Error) {
+        lock.lock()
+        if error == nil { error = e }
+        lock.unlock()
+    }
+
+    func results() throws -> [R] {
+        if let error { throw error }
+        return (0..<count).map { values[$0]! }
     }
 }

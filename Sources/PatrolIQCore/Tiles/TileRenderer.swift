@@ -38,12 +38,23 @@ public enum TileRenderer {
         options o: TileOptions, description: String, gridOut: String? = nil, sourceFingerprint: String? = nil,
         progress: Progress? = nil
     ) throws -> TileSummary {
+        try render(
+            layer: layer, units: DensityRaster.units(lon: lon, lat: lat), centerLat: centerLat, bounds: bounds,
+            to: path, options: o, description: description, gridOut: gridOut, sourceFingerprint: sourceFingerprint,
+            progress: progress)
+    }
+
+    /// The same from the incidents on the Web Mercator unit square (`DensityRaster.units`).
+    public static func render(
+        layer: TileLayer, units: [SIMD2<Double>], centerLat: Double, bounds: GeoBounds, to path: String,
+        options o: TileOptions, description: String, gridOut: String? = nil, sourceFingerprint: String? = nil,
+        progress: Progress? = nil
+    ) throws -> TileSummary {
         let start = Date()
         let ramp = try Self.ramp(o, path: path)
         let writer = try MBTilesWriter(path: path)
         let tileSize = 256 * o.scale
         var caps: [String: Float] = [:]
-        let units = DensityRaster.units(lon: lon, lat: lat)
         for z in o.minZoom...o.maxZoom {
             let raster = DensityRaster.build(
                 units: units, zoom: z, bandwidth: o.bandwidth, centerLat: centerLat, tileSize: tileSize)
@@ -63,10 +74,10 @@ public enum TileRenderer {
         }
         try writer.commit(
             metadata: metadata(
-                layer: layer, incidents: lon.count, caps: caps, centerLat: centerLat, bounds: bounds, options: o,
+                layer: layer, incidents: units.count, caps: caps, centerLat: centerLat, bounds: bounds, options: o,
                 ramp: ramp, description: description, sourceFingerprint: sourceFingerprint))
         return TileSummary(
-            layer: layer.name, path: path, incidents: lon.count, tiles: writer.tileCount,
+            layer: layer.name, path: path, incidents: units.count, tiles: writer.tileCount,
             uniqueImages: writer.uniqueImages, bytes: writer.bytes, seconds: Date().timeIntervalSince(start),
             caps: perSquareKilometre(caps, options: o, centerLat: centerLat))
     }
