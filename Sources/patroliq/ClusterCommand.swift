@@ -242,7 +242,7 @@ extension Cluster {
     /// grew from by appends (its fingerprint is in the append log).
     static func warmStart(_ w: Workspace, info: WorkspaceInfo) throws -> ([Int: [[Double]]]?, Int?) {
         let store = RunStore(w)
-        guard try store.hasRuns, let run = try store.list(kind: .cluster).last,
+        guard store.hasRuns, let run = try store.list(kind: .cluster).last,
             let data = try store.artifact(run: run.id, name: "kmeans_centres"),
             let centres = try? JSONDecoder().decode([String: [[Double]]].self, from: data)
         else { return (nil, nil) }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Crash safety: kill -9 ingest, tiles and export at random moments, KILLS times each (default 50), and
-# check after every kill that the stores written before are still valid (SQLite integrity_check = ok,
-# GeoJSON parses) and that no temporary file of a dead process survives the next run.
+# Crash safety: kill -9 ingest, tiles, export, ingest --append and tiles --update at random moments, KILLS
+# times each (default 50), and check after every kill that the stores written before are still valid
+# (SQLite integrity_check = ok, GeoJSON parses; a killed append leaves the workspace with all or none of
+# the day's rows) and that no temporary file of a dead process survives the next run.
 #   Tests/crash/run.sh                 ROWS=200000 KILLS=50 by default; BIN=… to use another build
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -39,20 +40,37 @@ span[ingest]=$(ms "$BIN" ingest d.csv)
 "$BIN" cluster --algorithms kmeans,dbscan --k 5 > /dev/null  # a new workspace holds no runs
 span[tiles]=$(ms "$BIN" tiles --minzoom 10 --maxzoom 14)
 span[export]=$(ms "$BIN" export --out gj)
-for stage in ingest tiles export; do
+# A day's file: the last 2 000 rows with new IDs. Each append kill starts from the same workspace.
+{ head -1 d.csv; tail -n 2000 d.csv | awk -F, 'BEGIN { OFS = "," } { $1 = "9" $1; print }'; } > day.csv
+rows() { python3 -c "import sqlite3; print(sqlite3.connect('file:workspace.sqlite?mode=ro', uri=True).execute(\"SELECT sum(rows) FROM incident_chunks WHERE name='time'\").fetchone()[0])"; }
+cp workspace.sqlite base.sqlite
+before=$(rows)
+span[append]=$(ms "$BIN" ingest day.csv --append)
+after=$(rows)
+cp -r tiles tiles-base  # made before the append: each update kill starts from them
+span[update]=$(ms "$BIN" tiles --update)
+for stage in ingest tiles export append update; do
   case $stage in
     ingest) cmd=("$BIN" ingest d.csv) ;;
     tiles) cmd=("$BIN" tiles --minzoom 10 --maxzoom 14) ;;
     export) cmd=("$BIN" export --out gj) ;;
+    append) cmd=("$BIN" ingest day.csv --append) ;;
+    update) cmd=("$BIN" tiles --update) ;;
   esac
   killed=0
   for i in $(seq "$KILLS"); do
+    [ "$stage" = append ] && cp base.sqlite workspace.sqlite
+    [ "$stage" = update ] && { rm -rf tiles; cp -r tiles-base tiles; }
     "${cmd[@]}" > /dev/null 2>&1 &
     pid=$!
     sleep "$(awk -v m="${span[$stage]}" -v r="$RANDOM" 'BEGIN { printf "%.3f", m * (r / 32768) / 1000 }')"
     kill -9 "$pid" 2> /dev/null && killed=$((killed + 1))
     wait "$pid" 2> /dev/null
     valid || { fail=$((fail + 1)); echo "FAIL: $stage kill $i left an invalid store"; }
+    if [ "$stage" = append ]; then
+      n=$(rows)
+      [ "$n" = "$before" ] || [ "$n" = "$after" ] || { fail=$((fail + 1)); echo "FAIL: append kill $i left $n rows (not $before or $after)"; }
+    fi
   done
   # A rerun succeeds and removes what the killed runs left behind.
   check "$stage reruns after $killed kills" '"${cmd[@]}" > /dev/null 2>&1'
@@ -62,6 +80,6 @@ for stage in ingest tiles export; do
   [ "$stage" = ingest ] && "$BIN" cluster --algorithms kmeans,dbscan --k 5 > /dev/null
   echo "crash: $stage killed $killed of $KILLS times (uninterrupted ${span[$stage]} ms)"
 done
-pass=$((pass + 3 * KILLS - fail))
+pass=$((pass + 5 * KILLS - fail))
 echo "crash: $pass passed, $fail failed"
 [ "$fail" = 0 ]
