@@ -277,8 +277,8 @@ struct Tiles: ParsableCommand {
                     ? nil
                     : legend.sourceFingerprint.flatMap {
                         TileUpdate.changes(since: $0, log: log, current: info.fingerprint)
-                    }
-                if let changed, changed.isEmpty {
+                    }.map { layer.touched(by: $0, typeCode: code) }
+                if let changed, changed.isEmpty, legend.sourceFingerprint == info.fingerprint {
                     print("\(path): current")
                     totals.current += 1
                     continue
@@ -301,7 +301,7 @@ struct Tiles: ParsableCommand {
                         centerLat: centerLat, bounds: bounds, options: job.options, description: job.description,
                         sourceFingerprint: fingerprint, changed: changed)
                     return (
-                        "updated \(job.path): \(s.rendered) tiles rendered again near \(changed.count) changed places (\(s.replaced) written, \(s.removed) cleared)"
+                        "updated \(job.path): \(s.rendered) tiles rendered again near \(changed.count) changed places (\(s.replaced) changed, \(s.unchanged) unchanged, \(s.removed) cleared)"
                             + (s.recoloured.isEmpty
                                 ? ""
                                 : "; colour cap moved at zoom \(s.recoloured.map(String.init).joined(separator: ", ")): those zooms whole")

@@ -92,6 +92,7 @@ func decoded(_ w: Workspace) throws -> [[String]] {
         #expect(r.info.rowCount == fullResult.info.rowCount)
         #expect(r.record.rowsBefore == before.rowCount)
         #expect(r.record.changed.count == r.record.added + 2 * r.record.updated)
+        #expect(r.record.changed.allSatisfy { $0.count == 5 })
         #expect(try decoded(Workspace(path: ws)) == decoded(Workspace(path: full)))
         let w = try Workspace(path: ws)
         #expect(try w.info().fingerprint != before.fingerprint)
@@ -176,6 +177,61 @@ func decoded(_ w: Workspace) throws -> [[String]] {
         var out: [String: [UInt8]] = [:]
         try MBTilesReader(path: path).forEach { z, x, y, d in out["\(z)/\(x)/\(y)"] = d }
         return out
+    }
+
+    /// A layer redoes only the tiles its own changed incidents reach; with none, only its metadata.
+    @Test func layersRedoOnlyWhatTheirIncidentsTouch() throws {
+        let f = try DailyFiles(historyRows: 3000, newRows: 40, changed: 0)
+        let ws = f.dir.file("ws.sqlite")
+        _ = try Ingest.run(file: f.history, workspace: ws)
+        _ = try Ingest.append(file: f.day, workspace: ws)
+        let w = try Workspace(path: ws)
+        let names = try w.dictionaries().type
+        let changed = try w.appendLog().last!.changed
+        let theft = Int32(names.firstIndex(of: "THEFT")!)
+        let touched = TileLayer.type("THEFT").touched(by: changed, typeCode: theft)
+        #expect(touched.count == changed.filter { Int32($0[2]) == theft }.count)
+        #expect(touched.count < changed.count)
+        #expect(TileLayer.all.touched(by: changed, typeCode: nil).count == changed.count)
+        #expect(TileLayer.weekend.touched(by: changed, typeCode: nil).allSatisfy { $0[4] == 1 })
+        // Places alone (older logs) touch every layer.
+        #expect(TileLayer.weekend.touched(by: [[-87.6, 41.8]], typeCode: nil).count == 1)
+        // A layer none of whose incidents changed keeps its tiles; only the metadata is new.
+        let t = try w.incidents(columns: ["latitude", "longitude", "type"])
+        let info = try w.info()
+        var o = TileOptions()
+        o.minZoom = 10
+        o.maxZoom = 12
+        // A type with incidents in the history and none among the day's.
+        let quiet = try #require(
+            names.indices.map(Int32.init).first { code in
+                t.type.filter { $0 == code }.count > 1
+                    && TileLayer.type(names[Int(code)]).touched(by: changed, typeCode: code).isEmpty
+            })
+        let layer = TileLayer.type(names[Int(quiet)])
+        let keep = (0..<t.count).filter { t.type[$0] == quiet }
+        let lon = keep.map { t.longitude[$0] }
+        let lat = keep.map { t.latitude[$0] }
+        let b = GeoBounds(minLon: lon.min()!, minLat: lat.min()!, maxLon: lon.max()!, maxLat: lat.max()!)
+        let path = f.dir.file("quiet.mbtiles")
+        _ = try TileRenderer.render(
+            layer: layer, lon: lon, lat: lat, centerLat: info.projection.originLat, bounds: b, to: path,
+            options: o, description: "d", sourceFingerprint: "0000000000000001")
+        let before = try tiles(path)
+        let legend = try JSONDecoder().decode(
+            TileLegend.Metadata.self, from: Data(MBTilesReader(path: path).metadata()["json"]!.utf8)
+        ).patroliq
+        let s = try TileUpdate.update(
+            path: path, legend: legend, layer: layer, lon: lon, lat: lat,
+            centerLat: info.projection.originLat, bounds: b, options: o, description: "d",
+            sourceFingerprint: info.fingerprint, changed: [])
+        #expect(s.rendered == 0)
+        #expect(try tiles(path) == before)
+        let full = f.dir.file("quiet-full.mbtiles")
+        _ = try TileRenderer.render(
+            layer: layer, lon: lon, lat: lat, centerLat: info.projection.originLat, bounds: b, to: full,
+            options: o, description: "d", sourceFingerprint: info.fingerprint)
+        #expect(try MBTilesReader(path: path).metadata() == MBTilesReader(path: full).metadata())
     }
 
     @Test func layerNamesReadBack() {

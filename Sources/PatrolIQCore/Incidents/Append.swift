@@ -15,8 +15,9 @@ public struct AppendRecord: Codable, Sendable, Equatable {
     public var updated: Int
     /// Rows whose ID was already there with the same content: nothing to do.
     public var unchanged: Int
-    /// Longitude, latitude of every place whose density changed: new incidents, and both the old and
-    /// the new place of updated ones.
+    /// Longitude, latitude, type code, hour and weekend (0/1) of every incident whose place in the
+    /// density changed — new incidents, and both the old and the new version of updated ones — so
+    /// `tiles --update` redoes only the layers each belongs to (older logs hold the place alone).
     public var changed: [[Double]]
 
     enum CodingKeys: String, CodingKey {
@@ -89,10 +90,13 @@ extension Ingest {
             }
             if let k = old.index[g], old.table.sameContent(k, as: new, j) { unchanged += 1 } else { replace[g] = j }
         }
-        var changed: [[Double]] = appendRows.map { [new.longitude[$0], new.latitude[$0]] }
-        for (g, j) in replace {
-            if let k = old.index[g] { changed.append([old.table.longitude[k], old.table.latitude[k]]) }
-            changed.append([new.longitude[j], new.latitude[j]])
+        func entry(_ t: IncidentTable, _ i: Int) -> [Double] {
+            [t.longitude[i], t.latitude[i], Double(t.type[i]), Double(t.hour[i]), Double(t.weekend[i])]
+        }
+        var changed: [[Double]] = appendRows.map { entry(new, $0) }
+        for (g, j) in replace.sorted(by: { $0.key < $1.key }) {
+            if let k = old.index[g] { changed.append(entry(old.table, k)) }
+            changed.append(entry(new, j))
         }
 
         var fingerprint = Fingerprint(hex: info.fingerprint)

@@ -12,6 +12,9 @@ public final class MBTilesUpdater {
     private var committed = false
     public private(set) var replaced = 0
     public private(set) var removed = 0
+    /// Tiles set to the bytes they already had.
+    public private(set) var unchanged = 0
+    private let current: SQLiteStatement
 
     public init(path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw InputError(file: path, "no such MBTiles file") }
@@ -29,6 +32,7 @@ public final class MBTilesUpdater {
         putMap = try db.prepare(
             "INSERT OR REPLACE INTO map (zoom_level, tile_column, tile_row, tile_id) VALUES (?,?,?,?)")
         deleteMap = try db.prepare("DELETE FROM map WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?")
+        current = try db.prepare("SELECT tile_id FROM map WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?")
     }
 
     deinit {
@@ -48,6 +52,15 @@ public final class MBTilesUpdater {
             return
         }
         let id = ContentDigest.of(png)
+        try current.bind(1, z)
+        try current.bind(2, x)
+        try current.bind(3, row)
+        let same = try current.step() && current.string(0) == id
+        current.reset()
+        if same {
+            unchanged += 1
+            return
+        }
         try insertImage.bind(1, id)
         try insertImage.bind(2, blob: png)
         try insertImage.step()

@@ -84,14 +84,28 @@ public enum TileLayer: Sendable, Equatable, CustomStringConvertible {
     public func includes(
         _ i: Int, table t: IncidentTable, typeCode: Int32?, patternLabels: [Int32]?
     ) -> Bool {
+        if case .pattern(let p) = self { return patternLabels.map { Int($0[i]) == p } ?? false }
+        return includes(
+            type: t.type.isEmpty ? -1 : t.type[i], hour: Int(t.hour.isEmpty ? 0 : t.hour[i]),
+            weekend: Int(t.weekend.isEmpty ? 0 : t.weekend[i]), typeCode: typeCode)
+    }
+
+    /// Whether an incident with these attributes is in the layer (temporal patterns: always, since an
+    /// incident's pattern is only known from a cluster run).
+    public func includes(type: Int32, hour h: Int, weekend: Int, typeCode: Int32?) -> Bool {
         switch self {
-        case .all: return true
-        case .type: return t.type[i] == typeCode
-        case .hours(_, let a, let b):
-            let h = Int(t.hour[i])
-            return a < b ? (h >= a && h < b) : (h >= a || h < b)
-        case .weekend: return t.weekend[i] == 1
-        case .pattern(let p): return patternLabels.map { Int($0[i]) == p } ?? false
+        case .all, .pattern: return true
+        case .type: return type == typeCode
+        case .hours(_, let a, let b): return a < b ? (h >= a && h < b) : (h >= a || h < b)
+        case .weekend: return weekend == 1
+        }
+    }
+
+    /// The places of an append log (`AppendRecord.changed`) that touch this layer; entries holding the
+    /// place alone (older logs) touch every layer.
+    public func touched(by changed: [[Double]], typeCode: Int32?) -> [[Double]] {
+        changed.filter { c in
+            c.count < 5 || includes(type: Int32(c[2]), hour: Int(c[3]), weekend: Int(c[4]), typeCode: typeCode)
         }
     }
 }

@@ -16,6 +16,8 @@ public struct TileUpdateSummary: Sendable {
     public var rendered: Int
     public var replaced: Int
     public var removed: Int
+    /// Tiles rendered again that came out as they were.
+    public var unchanged: Int
     /// Zooms whose colour cap moved to another step, so all their tiles were rendered again.
     public var recoloured: [Int]
     public var seconds: Double
@@ -54,7 +56,7 @@ public enum TileUpdate {
         let reach = Double((k.radius + 4) * k.factor)
         let last = (1 << z) - 1
         var out = Set<SIMD2<Int>>()
-        for c in changed where c.count == 2 {
+        for c in changed where c.count >= 2 {
             let p = WebMercator.pixel(lon: c[0], lat: c[1], zoom: z, tileSize: ts)
             let lo = ((p - reach) / Double(ts)).rounded(.down)
             let hi = ((p + reach) / Double(ts)).rounded(.down)
@@ -81,6 +83,19 @@ public enum TileUpdate {
         let units = DensityRaster.units(lon: lon, lat: lat)
         var rendered = 0
         var recoloured: [Int] = []
+        // Nothing of this layer changed: the rasters, caps and tiles are as they were; only the
+        // metadata (the fingerprint it now stands for) is written again.
+        let zooms = Array(o.minZoom...o.maxZoom)
+        if changed.isEmpty, let known = legend.capValues, zooms.allSatisfy({ known[String($0)] != nil }) {
+            try updater.commit(
+                metadata: TileRenderer.metadata(
+                    layer: layer, incidents: lon.count, caps: known.filter { zooms.contains(Int($0.key) ?? -1) },
+                    centerLat: centerLat, bounds: bounds, options: o, ramp: ramp, description: description,
+                    sourceFingerprint: sourceFingerprint))
+            return TileUpdateSummary(
+                path: path, outcome: .updated, rendered: 0, replaced: 0, removed: 0, unchanged: 0, recoloured: [],
+                seconds: Date().timeIntervalSince(start))
+        }
         for z in o.minZoom...o.maxZoom {
             let raster = DensityRaster.build(
                 units: units, zoom: z, bandwidth: o.bandwidth, centerLat: centerLat, tileSize: tileSize)
@@ -110,6 +125,7 @@ public enum TileUpdate {
                 ramp: ramp, description: description, sourceFingerprint: sourceFingerprint))
         return TileUpdateSummary(
             path: path, outcome: .updated, rendered: rendered, replaced: updater.replaced, removed: updater.removed,
+            unchanged: updater.unchanged,
             recoloured: recoloured, seconds: Date().timeIntervalSince(start))
     }
 }
