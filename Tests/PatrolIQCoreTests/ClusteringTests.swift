@@ -466,6 +466,34 @@ func referenceDBSCAN(_ p: [SIMD2<Double>], eps: Double, minSamples: Int) -> (
             results[0].centers.data == results[1].centers.data && results[1].centers.data == results[2].centers.data)
         #expect(results[0].inertia == results[2].inertia)
     }
+
+    /// The banded parallel splat gives the serial splat's raster bit for bit, on any number of threads.
+    @Test func densityRasterDoesNotDependOnTheThreadCount() {
+        var rng = SeededRandom(seed: 4)
+        let lon = (0..<50_000).map { _ in -87.9 + rng.unit() * 0.4 }
+        let lat = (0..<50_000).map { _ in 41.7 + rng.gaussian() * 0.05 }
+        let saved = Parallelism.threads
+        defer { Parallelism.threads = saved }
+        for zoom in [10, 14] {
+            var rasters: [DensityRaster] = []
+            for threads in [1, 2, 3] {
+                Parallelism.threads = threads
+                rasters.append(DensityRaster.build(lon: lon, lat: lat, zoom: zoom, bandwidth: 150, centerLat: 41.85))
+            }
+            #expect(rasters[0].values == rasters[1].values && rasters[1].values == rasters[2].values)
+            // The serial definition: every point splatted in row order, then blurred.
+            let r = rasters[0]
+            let k = DensityRaster.kernel(zoom: zoom, bandwidth: 150, centerLat: 41.85)
+            var grid = [Float](repeating: 0, count: r.width * r.height)
+            for i in lon.indices {
+                let p = WebMercator.pixel(lon: lon[i], lat: lat[i], zoom: zoom) / Double(k.factor)
+                Bilinear.splat(&grid, width: r.width, at: p - r.origin / Double(k.factor))
+            }
+            let serial = DensityRaster.gaussianBlur(
+                grid, width: r.width, height: r.height, sigma: k.sigma, radius: k.radius)
+            #expect(serial == r.values)
+        }
+    }
 }
 
 @Suite struct TSNETests {

@@ -49,33 +49,40 @@ public struct DensityRaster: Sendable {
     ) -> DensityRaster {
         let (factor, sigma, radius) = kernel(zoom: zoom, bandwidth: bandwidth, centerLat: centerLat, tileSize: tileSize)
         let size = Double(tileSize) * Double(1 << zoom)
-        // Extent of the points in raster cells.
-        var minX = Double.infinity
-        var minY = Double.infinity
-        var maxX = -Double.infinity
-        var maxY = -Double.infinity
-        var px = [SIMD2<Double>](repeating: .zero, count: units.count)
-        for i in 0..<units.count {
-            let p = units[i] * size / Double(factor)
-            px[i] = p
-            minX = min(minX, p.x)
-            minY = min(minY, p.y)
-            maxX = max(maxX, p.x)
-            maxY = max(maxY, p.y)
-        }
-        guard !px.isEmpty else {
+        let f = Double(factor)
+        guard var lo = units.first else {
             return DensityRaster(
                 zoom: zoom, tileSize: tileSize, factor: factor, origin: .zero, width: 0, height: 0, values: [],
                 sigma: sigma)
         }
+        // Extent of the points in raster cells: scaling is monotone, so the scaled extremes are the
+        // extremes of the scaled points, bit for bit.
+        var hi = lo
+        for u in units {
+            if u.x < lo.x { lo.x = u.x }
+            if u.y < lo.y { lo.y = u.y }
+            if u.x > hi.x { hi.x = u.x }
+            if u.y > hi.y { hi.y = u.y }
+        }
+        let (minX, minY) = (lo.x * size / f, lo.y * size / f)
+        let (maxX, maxY) = (hi.x * size / f, hi.y * size / f)
         let ox = (minX - 0.5).rounded(.down) - Double(radius)
         let oy = (minY - 0.5).rounded(.down) - Double(radius)
         let w = Int(maxX.rounded(.up) - ox) + radius + 2
         let h = Int(maxY.rounded(.up) - oy) + radius + 2
         var grid = [Float](repeating: 0, count: w * h)
-        // Bilinear splat onto cell centres (cell (i, j) is centred at origin + (i + 0.5, j + 0.5)).
-        for (i, p) in px.enumerated() {
-            Bilinear.splat(&grid, width: w, at: p - SIMD2(ox, oy), weight: weights?[i] ?? 1)
+        // Bilinear splat onto cell centres (cell (i, j) is centred at origin + (i + 0.5, j + 0.5)), in
+        // bands of rows on all cores: every thread reads every point and adds only into its own rows, so
+        // each cell still sums its points in row order — the same bits on any number of cores.
+        let origin = SIMD2(ox, oy)
+        grid.withUnsafeMutableBufferPointer { gb in
+            let g = UncheckedSendable(gb.baseAddress!)
+            parallelRanges(h, parts: workerCount, minimum: 64) { rows, _ in
+                for i in 0..<units.count {
+                    Bilinear.splat(
+                        g.value, width: w, at: units[i] * size / f - origin, weight: weights?[i] ?? 1, rows: rows)
+                }
+            }
         }
         let blurred = gaussianBlur(grid, width: w, height: h, sigma: sigma, radius: radius)
         return DensityRaster(
