@@ -67,7 +67,7 @@ struct Ingest: ParsableCommand {
         help: ArgumentHelp(
             "Add the file to the existing workspace instead of replacing it (a day's update).",
             discussion:
-                "New IDs are added at the end; IDs already present replace their row when the content differs (counted as updates). Read with the workspace's extent and grid; give the same --map/--time-format as the first ingest. The change is made on a copy renamed over the workspace: a failed append leaves it as it was. Then 'patroliq tiles --update' re-renders only the tiles the new incidents touch."
+                "New IDs are added at the end; IDs already present replace their row when the content differs (counted as updates). Read with the workspace's extent and grid; give the same --map/--time-format as the first ingest. One SQLite transaction: a failed or killed append leaves the workspace as it was. Then 'patroliq tiles --update' re-renders only the tiles the new incidents touch."
         ))
     var append = false
 

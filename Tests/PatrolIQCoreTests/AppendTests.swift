@@ -271,3 +271,24 @@ func decoded(_ w: Workspace) throws -> [[String]] {
         #expect(bad.fit(x).labels == cold.labels)
     }
 }
+
+@Suite struct HotJournalTests {
+    /// A workspace and its journal as a kill in the middle of an append leaves them: a read-only open
+    /// (what the server does) heals it and reads the incidents from before the append.
+    @Test func aReadOnlyOpenHealsAJournalAKilledAppendLeft() throws {
+        let f = try DailyFiles(historyRows: 3000, newRows: 10)
+        let ws = f.dir.file("ws.sqlite")
+        _ = try Ingest.run(file: f.history, workspace: ws)
+        let before = try decoded(Workspace(path: ws))
+        let a = try SQLiteDatabase(path: ws)
+        // A tiny page cache makes SQLite write changed pages into the file before the commit.
+        try a.execute("PRAGMA cache_size = 1; BEGIN IMMEDIATE; DELETE FROM incident_chunks;")
+        let dead = f.dir.file("dead.sqlite")
+        try FileManager.default.copyItem(atPath: ws, toPath: dead)
+        try FileManager.default.copyItem(atPath: ws + "-journal", toPath: dead + "-journal")
+        try a.execute("ROLLBACK")
+        #expect(FileManager.default.fileExists(atPath: dead + "-journal"))
+        #expect(try decoded(Workspace(path: dead)) == before)
+        #expect(!FileManager.default.fileExists(atPath: dead + "-journal"))
+    }
+}

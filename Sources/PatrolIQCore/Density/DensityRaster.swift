@@ -71,17 +71,14 @@ public struct DensityRaster: Sendable {
         let w = Int(maxX.rounded(.up) - ox) + radius + 2
         let h = Int(maxY.rounded(.up) - oy) + radius + 2
         var grid = [Float](repeating: 0, count: w * h)
-        // Bilinear splat onto cell centres (cell (i, j) is centred at origin + (i + 0.5, j + 0.5)), in
-        // bands of rows on all cores: every thread reads every point and adds only into its own rows, so
-        // each cell still sums its points in row order — the same bits on any number of cores.
+        // Bilinear splat onto cell centres (cell (i, j) is centred at origin + (i + 0.5, j + 0.5)), in row
+        // order, on one core: tiles render layers two at a time, so both cores are busy already, and a
+        // split by bands of rows (each band reading every point) only adds work.
         let origin = SIMD2(ox, oy)
         grid.withUnsafeMutableBufferPointer { gb in
-            let g = UncheckedSendable(gb.baseAddress!)
-            parallelRanges(h, parts: workerCount, minimum: 64) { rows, _ in
-                for i in 0..<units.count {
-                    Bilinear.splat(
-                        g.value, width: w, at: units[i] * size / f - origin, weight: weights?[i] ?? 1, rows: rows)
-                }
+            let g = gb.baseAddress!
+            for i in 0..<units.count {
+                Bilinear.splat(g, width: w, at: units[i] * size / f - origin, weight: weights?[i] ?? 1, rows: 0..<h)
             }
         }
         let blurred = gaussianBlur(grid, width: w, height: h, sigma: sigma, radius: radius)

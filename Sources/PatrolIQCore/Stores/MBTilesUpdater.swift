@@ -21,7 +21,7 @@ public final class MBTilesUpdater {
         finalPath = path
         tmpPath = TemporaryFile.beside(path)
         try? FileManager.default.removeItem(atPath: tmpPath)
-        try FileManager.default.copyItem(atPath: path, toPath: tmpPath)
+        try TemporaryFile.copy(path, to: tmpPath)
         db = try SQLiteDatabase(path: tmpPath)
         guard try db.tableExists("map"), try db.tableExists("images"), try db.tableExists("metadata") else {
             try? FileManager.default.removeItem(atPath: tmpPath)

@@ -39,6 +39,13 @@ public final class Workspace {
                 file: path, "no workspace here; run 'patroliq ingest FILE --workspace \(path)' first")
         }
         self.path = path
+        // A journal left by a killed `ingest --append` is "hot": SQLite undoes it on the next read-write
+        // open, but a read-only connection (the server's) could not read until then. Heal it first.
+        if readOnly, FileManager.default.fileExists(atPath: path + "-journal"),
+            let healer = try? SQLiteDatabase(path: path, readOnly: false)
+        {
+            _ = try? healer.tableExists("meta")
+        }
         db = try SQLiteDatabase(path: path, readOnly: readOnly)
         guard try db.tableExists("meta"), try db.tableExists("incident_chunks") else {
             throw InputError(file: path, "not a PatrolIQ workspace (no incident tables)")
