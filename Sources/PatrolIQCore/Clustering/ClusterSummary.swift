@@ -41,7 +41,8 @@ public struct ClusterSummary: Codable, Sendable, Equatable {
         var members = [[Int]](repeating: [], count: k)
         for (i, l) in labels.enumerated() where l >= 0 { members[Int(l)].append(i) }
         let total = labels.count
-        return (0..<k).map { c in
+        // Clusters are independent: summarised on all cores, in cluster order.
+        return parallelMap(Array(0..<k)) { c in
             let m = members[c]
             var sx = 0.0
             var sy = 0.0
@@ -56,11 +57,13 @@ public struct ClusterSummary: Codable, Sendable, Equatable {
                 let dy = t.y[i] - centre.y
                 return (dx * dx + dy * dy).squareRoot()
             }
-            radii.sort()
+            // The order statistics a sort would give, by selection (linear, not n log n).
             func q(_ p: Double) -> Double {
-                radii.isEmpty ? 0 : radii[min(radii.count - 1, Int(p * Double(radii.count - 1)))]
+                radii.isEmpty ? 0 : DensityRaster.select(&radii, min(radii.count - 1, Int(p * Double(radii.count - 1))))
             }
-            var types = [Int32: Int]()
+            let (median, p90) = (q(0.5), q(0.9))
+            var typeCounts = [Int](repeating: 0, count: typeNames.count)
+            var otherTypes = [Int32: Int]()
             var hours = [Int](repeating: 0, count: 24)
             var days = [Int](repeating: 0, count: 7)
             var arrests = 0
@@ -69,7 +72,12 @@ public struct ClusterSummary: Codable, Sendable, Equatable {
             var domKnown = 0
             var sev = 0
             for i in m {
-                types[t.type[i], default: 0] += 1
+                let code = t.type[i]
+                if code >= 0 && Int(code) < typeCounts.count {
+                    typeCounts[Int(code)] += 1
+                } else {
+                    otherTypes[code, default: 0] += 1
+                }
                 hours[Int(t.hour[i])] += 1
                 days[Int(t.weekday[i])] += 1
                 if t.arrest[i] >= 0 {
@@ -82,9 +90,11 @@ public struct ClusterSummary: Codable, Sendable, Equatable {
                 }
                 sev += Int(t.severity[i])
             }
+            var types = otherTypes
+            for (code, n) in typeCounts.enumerated() where n > 0 { types[Int32(code)] = n }
             let top = types.sorted { ($0.value, -$0.key) > ($1.value, -$1.key) }.prefix(5).map {
                 TypeShare(
-                    type: Int($0.key) < typeNames.count ? typeNames[Int($0.key)] : "#\($0.key)",
+                    type: $0.key >= 0 && Int($0.key) < typeNames.count ? typeNames[Int($0.key)] : "#\($0.key)",
                     count: $0.value,
                     share: Double($0.value) / Double(cnt))
             }
@@ -92,7 +102,7 @@ public struct ClusterSummary: Codable, Sendable, Equatable {
             return ClusterSummary(
                 cluster: c, count: m.count, share: Double(m.count) / Double(max(total, 1)),
                 centroidLat: ll.lat,
-                centroidLon: ll.lon, radiusMedian: q(0.5), radiusP90: q(0.9), topTypes: Array(top),
+                centroidLon: ll.lon, radiusMedian: median, radiusP90: p90, topTypes: Array(top),
                 arrestRate: arrestKnown > 0 ? Double(arrests) / Double(arrestKnown) : 0,
                 domesticRate: domKnown > 0 ? Double(dom) / Double(domKnown) : 0,
                 meanSeverity: Double(sev) / Double(cnt),

@@ -346,7 +346,7 @@ public struct DensityRaster: Sendable {
     }
 
     /// The k-th smallest element (quickselect, Hoare partition around the median of three).
-    static func select(_ a: inout [Float], _ k: Int) -> Float {
+    static func select<T: Comparable>(_ a: inout [T], _ k: Int) -> T {
         var lo = 0
         var hi = a.count - 1
         while lo < hi {
