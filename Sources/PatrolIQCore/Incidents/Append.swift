@@ -77,15 +77,15 @@ extension Ingest {
 
         // Which IDs are already present, and where: one pass over the ID column.
         let existing = try w.rowsOf(ids: new.id)
-        var lastOfID: [Int: Int] = [:]  // new row → kept (the last of repeated IDs in the day wins)
-        var seen: [ArraySlice<UInt8>: Int] = [:]
-        for j in 0..<new.count { seen[new.id.slice(j)] = j }
-        for (_, j) in seen { lastOfID[j] = j }
+        // The last row of each ID in the day's file is the one that counts.
+        var lastRow: [ArraySlice<UInt8>: Int] = [:]
+        for j in 0..<new.count { lastRow[new.id.slice(j)] = j }
+        let kept = Set(lastRow.values)
         var appendRows: [Int] = []
         var replace: [Int: Int] = [:]  // workspace row → new row
         var unchanged = 0
         let old = try w.rows(Array(Set(existing.values)).sorted())
-        for j in 0..<new.count where lastOfID[j] != nil {
+        for j in 0..<new.count where kept.contains(j) {
             guard let g = existing[j] else {
                 appendRows.append(j)
                 continue
