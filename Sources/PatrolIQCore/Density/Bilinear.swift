@@ -16,27 +16,6 @@ enum Bilinear {
         grid[(y0 + 1) * w + x0 + 1] += weight * tx * ty
     }
 
-    /// `splat` restricted to grid rows `rows`: the same terms, for one band of a grid filled in parallel.
-    @inline(__always)
-    static func splat(
-        _ grid: UnsafeMutablePointer<Float>, width w: Int, at f: SIMD2<Double>, weight: Float, rows: Range<Int>
-    ) {
-        let g = f - 0.5
-        let y0 = Int(g.y.rounded(.down))
-        guard y0 + 1 >= rows.lowerBound, y0 < rows.upperBound else { return }
-        let x0 = Int(g.x.rounded(.down))
-        let tx = Float(g.x - Double(x0))
-        let ty = Float(g.y - Double(y0))
-        if rows.contains(y0) {
-            grid[y0 * w + x0] += weight * (1 - tx) * (1 - ty)
-            grid[y0 * w + x0 + 1] += weight * tx * (1 - ty)
-        }
-        if rows.contains(y0 + 1) {
-            grid[(y0 + 1) * w + x0] += weight * (1 - tx) * ty
-            grid[(y0 + 1) * w + x0 + 1] += weight * tx * ty
-        }
-    }
-
     /// The value at `f`, 0 outside the grid's centres.
     @inline(__always)
     static func sample(_ values: [Float], width: Int, height: Int, at f: SIMD2<Double>) -> Float {

@@ -72,14 +72,10 @@ public struct DensityRaster: Sendable {
         let h = Int(maxY.rounded(.up) - oy) + radius + 2
         var grid = [Float](repeating: 0, count: w * h)
         // Bilinear splat onto cell centres (cell (i, j) is centred at origin + (i + 0.5, j + 0.5)), in row
-        // order, on one core: tiles render layers two at a time, so both cores are busy already, and a
-        // split by bands of rows (each band reading every point) only adds work.
+        // order, on one core: tiles render layers two at a time, so both cores are busy already.
         let origin = SIMD2(ox, oy)
-        grid.withUnsafeMutableBufferPointer { gb in
-            let g = gb.baseAddress!
-            for i in 0..<units.count {
-                Bilinear.splat(g, width: w, at: units[i] * size / f - origin, weight: weights?[i] ?? 1, rows: 0..<h)
-            }
+        for i in 0..<units.count {
+            Bilinear.splat(&grid, width: w, at: units[i] * size / f - origin, weight: weights?[i] ?? 1)
         }
         let blurred = gaussianBlur(grid, width: w, height: h, sigma: sigma, radius: radius)
         return DensityRaster(
