@@ -30,11 +30,8 @@ $PY - "$OUT/hdbscan.sqlite" "$hd_s" "$hd_kb" "$MCS" "$MS" <<'PY'
 import json, sqlite3, sys, time, resource, warnings
 import numpy as np
 path, hd_s, hd_kb, mcs, ms = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-import os
-def record(name, peer, ours, kb, note):
-    f = lambda v: "-" if v is None else (f"{v:.4f}" if isinstance(v, float) else str(v))
-    with open(os.environ.get("RESULTS", "bench/out/results.tsv"), "a") as fh:
-        fh.write(f"{name}\t{f(peer)}\t{f(ours)}\t{f(kb)}\t{note}\n")
+sys.path.insert(0, "bench")
+from benchlib import record
 db = sqlite3.connect(path)
 col = lambda n: np.concatenate([np.frombuffer(b, dtype="<f8") for (b,) in db.execute(
     "SELECT data FROM incident_chunks WHERE name=? ORDER BY chunk", (n,))])

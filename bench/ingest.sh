@@ -26,11 +26,8 @@ REAL=../shared/data/chicago/chicago_crimes_merged_sample.csv
 $PY - "$BIN" "$OUT" "$RUNS" "${files[@]}" <<'PY'
 import subprocess, sys, time, pandas as pd
 bin_, out, runs, files = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
-import os
-def record(name, peer, ours, kb, note):
-    f = lambda v: "-" if v is None else (f"{v:.4f}" if isinstance(v, float) else str(v))
-    with open(os.environ.get("RESULTS", "bench/out/results.tsv"), "a") as fh:
-        fh.write(f"{name}\t{f(peer)}\t{f(ours)}\t{f(kb)}\t{note}\n")
+sys.path.insert(0, "bench")
+from benchlib import record
 for f in files:
     a = b = c = 1e9
     # Each tool's runs back to back (best of N), the peer first, in the same process run.

@@ -8,34 +8,7 @@ need no Python. `python bench/make_hdbscan_reference.py --points FILE` only writ
 import json, os, sys, time
 import numpy as np
 
-M64 = (1 << 64) - 1
-
-
-class SeededRandom:
-    def __init__(self, seed):
-        z, s = seed, []
-        for _ in range(4):
-            z = (z + 0x9E3779B97F4A7C15) & M64
-            x = z
-            x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & M64
-            x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & M64
-            s.append(x ^ (x >> 31))
-        self.s = s
-
-    def next(self):
-        s = self.s
-        r = (((s[1] * 5) & M64) << 7 | ((s[1] * 5) & M64) >> 57) & M64
-        r = (r * 9) & M64
-        t = (s[1] << 17) & M64
-        s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t
-        s[3] = ((s[3] << 45) | (s[3] >> 19)) & M64
-        return r
-
-    def unit(self):
-        return (self.next() >> 11) * 2.0 ** -53
-
-    def below(self, n):
-        return (self.next() * n) >> 64
+from benchlib import SeededRandom
 
 
 def fixture(n=50_000, seed=2013):

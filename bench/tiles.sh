@@ -31,11 +31,8 @@ import io, math, sqlite3, sys, time
 import numpy as np, pandas as pd
 import datashader as ds, datashader.transfer_functions as tf
 out, ours = sys.argv[1], float(sys.argv[2])
-import os
-def record(name, peer, ours, kb, note):
-    f = lambda v: "-" if v is None else (f"{v:.4f}" if isinstance(v, float) else str(v))
-    with open(os.environ.get("RESULTS", "bench/out/results.tsv"), "a") as fh:
-        fh.write(f"{name}\t{f(peer)}\t{f(ours)}\t{f(kb)}\t{note}\n")
+sys.path.insert(0, "bench")
+from benchlib import record
 db = sqlite3.connect(f"{out}/bench.sqlite")
 col = lambda n: np.concatenate([np.frombuffer(b, dtype="<f8") for (b,) in db.execute(
     "SELECT data FROM incident_chunks WHERE name=? ORDER BY chunk", (n,))])
