@@ -332,6 +332,21 @@ func referenceDBSCAN(_ p: [SIMD2<Double>], eps: Double, minSamples: Int) -> (
         #expect(r.clusterCount > 0)
     }
 
+    @Test func dbscanOnALatticeCountsNeighboursAtExactlyEps() {
+        // Whole-metre places: many pairs lie at exactly eps (10, (6, 8), …), where the counting grid's
+        // runs of squares end; a thinned lattice puts counts on both sides of min_samples.
+        var rng = SeededRandom(seed: 11)
+        var pts: [SIMD2<Double>] = []
+        for y in 0..<60 {
+            for x in 0..<60 where rng.unit() < 0.9 { pts.append(SIMD2(Double(x), Double(y))) }
+        }
+        let r = DBSCAN(eps: 10, minSamples: 280).fit(pts)
+        let ref = referenceDBSCAN(pts, eps: 10, minSamples: 280)
+        #expect(r.isCore == ref.core)
+        #expect(r.labels == ref.labels)
+        #expect(r.isCore.contains(true) && r.isCore.contains(false))
+    }
+
     @Test func wardHeightsEqualSciPy() {
         let ref = Reference.shared
         let z = Ward.linkage(ref.matrix)

@@ -106,10 +106,11 @@ public struct DBSCAN: Sendable {
         // neighbourhood holds fewer has none; the rest count their neighbours on a finer grid.
         var isCore = [Bool](repeating: false, count: n)
         // Up to a few dozen neighbours, counting point by point stops early enough; above, the finer
-        // grid decides most points from its bounds alone.
-        let fine =
+        // grid counts whole runs of squares at once.
+        let fine: NeighbourCounter? =
             minSamples > 64
-            ? NeighbourCounter(pts, origin: SIMD2(minX, minY), extent: SIMD2(maxX, maxY), eps: eps) : nil
+            ? NeighbourCounter(
+                pts, origin: SIMD2(minX, minY), extent: SIMD2(maxX, maxY), eps: eps) : nil
         isCore.withUnsafeMutableBufferPointer { cp in
             let C = cp.baseAddress!
             // Many parts: dense cells sit together in the cell order, so a few parts would not balance.
@@ -130,7 +131,7 @@ public struct DBSCAN: Sendable {
                             continue
                         }
                         var count = 0
-                        search: for nc in neighbours[c] where reach(p, nc).near <= eps2 {
+                        search: for nc in neighbours[c] where reach(p, nc).near <= eps2 * (1 + 1e-9) {
                             for u in start[nc]..<start[nc + 1] {
                                 let d = pts[order[u]] - p
                                 if (d * d).sum() <= eps2 {
@@ -150,26 +151,38 @@ public struct DBSCAN: Sendable {
         for c in 0..<m {
             for t in start[c]..<start[c + 1] where isCore[order[t]] { cores[c].append(order[t]) }
         }
-        for c in 0..<m where !cores[c].isEmpty {
-            for nc in neighbours[c] where nc > c && !cores[nc].isEmpty {
-                let ra = sets.find(c)
-                let rb = sets.find(nc)
-                if ra == rb { continue }
-                // Any core pair within eps joins the two cells.
-                var linked = false
-                outer: for i in cores[c] {
-                    let p = pts[i]
-                    for j in cores[nc] {
-                        let q = pts[j]
-                        let dx = p.x - q.x
-                        let dy = p.y - q.y
-                        if dx * dx + dy * dy <= eps2 {
+        // Adjacent cells first: their cores are nearly always linked, so by the time the cells two apart
+        // come, most pairs already share a set and are not measured at all.
+        for adjacentPass in [true, false] {
+            for c in 0..<m where !cores[c].isEmpty {
+                let (cx, cy) = (keys[c] % cols, keys[c] / cols)
+                for nc in neighbours[c] where nc > c && !cores[nc].isEmpty {
+                    let adjacent = abs(keys[nc] % cols - cx) <= 1 && abs(keys[nc] / cols - cy) <= 1
+                    guard adjacent == adjacentPass else { continue }
+                    let ra = sets.find(c)
+                    let rb = sets.find(nc)
+                    if ra == rb { continue }
+                    // Any core pair within eps joins the two cells; a core whose whole neighbour cell is within
+                    // eps links at once, one with none of it within eps is skipped.
+                    var linked = false
+                    outer: for i in cores[c] {
+                        let p = pts[i]
+                        let r = reach(p, nc)
+                        if r.near > eps2 * (1 + 1e-9) { continue }
+                        if r.far <= eps2 * (1 - 1e-9) {
                             linked = true
-                            break outer
+                            break
+                        }
+                        for j in cores[nc] {
+                            let d = pts[j] - p
+                            if (d * d).sum() <= eps2 {
+                                linked = true
+                                break outer
+                            }
                         }
                     }
+                    if linked { sets.union(ra, rb) }
                 }
-                if linked { sets.union(ra, rb) }
             }
         }
         // Number clusters by their lowest core row index.
@@ -196,7 +209,8 @@ public struct DBSCAN: Sendable {
                 // The core points of one cell are within eps of each other, so they share a cluster:
                 // a cell only needs one core point within eps, and none when its cluster is no lower.
                 for nc in neighbours[c] {
-                    guard let first = cores[nc].first, labels[first] < best, reach(p, nc).near <= eps2 else {
+                    guard let first = cores[nc].first, labels[first] < best, reach(p, nc).near <= eps2 * (1 + 1e-9)
+                    else {
                         continue
                     }
                     for j in cores[nc] {
@@ -216,77 +230,136 @@ public struct DBSCAN: Sendable {
     }
 }
 
-/// Counts of points in squares of side eps / 4, for deciding whether a point has at least m neighbours
-/// within eps: squares wholly inside the disc count whole, squares wholly outside not at all, and only
-/// when those bounds leave the answer open are the points of the straddling squares measured.
+/// Points binned in squares of side eps / 16 with running counts along each row of squares, for deciding
+/// whether a point has at least m neighbours within eps. Each row of squares the disc crosses is a run of
+/// squares wholly inside it (counted whole by two lookups) between a few straddling squares at each end
+/// (counted point by point only when the bounds leave the answer open): about 35 rows per point instead
+/// of every point in reach.
 private struct NeighbourCounter {
-    let points: [SIMD2<Double>]
     let origin: SIMD2<Double>
     let side: Double
-    let eps2: Double
+    let eps: Double
     let cols: Int
     let rows: Int
-    /// Points of square q are order[start[q]..<start[q + 1]].
+    /// The points of square q (row-major) are binned[start[q]..<start[q + 1]], copied so that measuring
+    /// a square reads memory in order; start is also each row's running count.
     let start: [Int32]
-    let order: [Int32]
-    /// Squares either side of p's that the disc can reach.
+    let binned: [SIMD2<Double>]
+    /// Per row offset −reach…reach: how far either side of a point's own square the squares wholly within
+    /// eps of its whole square reach (−1: none), and the squares with any point within eps of it.
+    let innerHalf: [Int]
+    let outerHalf: [Int]
     let reach: Int
 
     init(_ points: [SIMD2<Double>], origin: SIMD2<Double>, extent: SIMD2<Double>, eps: Double) {
-        self.points = points
         self.origin = origin
-        // eps / 4, or coarser over a vast extent so the table stays within 16 M squares.
+        self.eps = eps
+        // eps / 16, or coarser over a vast extent so the table stays within 24 M squares.
         let size = extent - origin
-        side = max(eps / 4, ((size.x + eps) * (size.y + eps) / 16e6).squareRoot())
-        reach = Int((eps / side).rounded(.up)) + 1
-        eps2 = eps * eps
-        cols = Int(((extent.x - origin.x) / side).rounded(.down)) + 1
-        rows = Int(((extent.y - origin.y) / side).rounded(.down)) + 1
+        side = max(eps / 16, ((size.x + eps) * (size.y + eps) / 24e6).squareRoot())
+        cols = Int((size.x / side).rounded(.down)) + 1
+        rows = Int((size.y / side).rounded(.down)) + 1
         var start = [Int32](repeating: 0, count: cols * rows + 1)
-        var square = [Int](repeating: 0, count: points.count)
+        var square = [Int32](repeating: 0, count: points.count)
         for (i, p) in points.enumerated() {
-            let q = Int(((p.y - origin.y) / side).rounded(.down)) * cols + Int(((p.x - origin.x) / side).rounded(.down))
-            square[i] = q
+            let q =
+                min(Int(((p.y - origin.y) / side).rounded(.down)), rows - 1) * cols
+                + min(Int(((p.x - origin.x) / side).rounded(.down)), cols - 1)
+            square[i] = Int32(q)
             start[q + 1] += 1
         }
         for q in 0..<(cols * rows) { start[q + 1] += start[q] }
         var fill = start
-        var order = [Int32](repeating: 0, count: points.count)
+        var binned = [SIMD2<Double>](repeating: .zero, count: points.count)
         for i in points.indices {
-            order[Int(fill[square[i]])] = Int32(i)
-            fill[square[i]] += 1
+            binned[Int(fill[Int(square[i])])] = points[i]
+            fill[Int(square[i])] += 1
         }
         self.start = start
-        self.order = order
+        self.binned = binned
+        reach = Int((eps / side).rounded(.up)) + 1
+        let inside = eps * eps * (1 - 1e-9)
+        let outside = eps * eps * (1 + 1e-9)
+        var innerHalf: [Int] = []
+        var outerHalf: [Int] = []
+        for dy in -reach...reach {
+            let far = Double(abs(dy) + 1) * side
+            let near = Double(max(abs(dy) - 1, 0)) * side
+            var i = -1
+            while i + 1 <= reach, pow2(Double(i + 2) * side) + far * far <= inside { i += 1 }
+            var o = -1
+            while o + 1 <= reach, pow2(Double(max(o, 0)) * side) + near * near <= outside { o += 1 }
+            innerHalf.append(i)
+            outerHalf.append(o)
+        }
+        self.innerHalf = innerHalf
+        self.outerHalf = outerHalf
     }
 
     /// Whether at least `m` points (p itself included) lie within eps of p. `scratch` is reused.
     func hasAtLeast(_ m: Int, within p: SIMD2<Double>, scratch partial: inout [Int]) -> Bool {
-        let fx = Int(((p.x - origin.x) / side).rounded(.down))
-        let fy = Int(((p.y - origin.y) / side).rounded(.down))
+        let local = (p - origin) / side
+        let fy = min(Int(local.y.rounded(.down)), rows - 1)
+        // First what p's square settles for all its points: whole runs, two lookups a row.
+        let fx = min(Int(local.x.rounded(.down)), cols - 1)
         var lower = 0
         var upper = 0
-        partial.removeAll(keepingCapacity: true)
-        // A margin keeps squares whose border lies at eps to within rounding among the measured ones.
-        let inside = eps2 * (1 - 1e-9)
-        let outside = eps2 * (1 + 1e-9)
-        for y in max(0, fy - reach)...min(rows - 1, fy + reach) {
-            for x in max(0, fx - reach)...min(cols - 1, fx + reach) {
-                let q = y * cols + x
-                let count = Int(start[q + 1] - start[q])
-                if count == 0 { continue }
-                let (near, far) = squareReach(p, origin + SIMD2(Double(x), Double(y)) * side, side)
-                if near > outside { continue }
-                upper += count
-                if far <= inside { lower += count } else { partial.append(q) }
+        for k in 0..<(2 * reach + 1) {
+            let y = fy + k - reach
+            guard y >= 0, y < rows, outerHalf[k] >= 0 else { continue }
+            let row = y * cols
+            upper += Int(start[row + min(cols - 1, fx + outerHalf[k]) + 1] - start[row + max(0, fx - outerHalf[k])])
+            if innerHalf[k] >= 0 {
+                lower += Int(start[row + min(cols - 1, fx + innerHalf[k]) + 1] - start[row + max(0, fx - innerHalf[k])])
             }
         }
         if lower >= m { return true }
         if upper < m { return false }
+        // Then p's own bounds, row by row.
+        lower = 0
+        upper = 0
+        partial.removeAll(keepingCapacity: true)
+        // Margins keep squares whose border lies at eps to within rounding among the measured ones.
+        let inside = eps * eps * (1 - 1e-9)
+        let outside = eps * eps * (1 + 1e-9)
+        for y in max(0, fy - reach)...min(rows - 1, fy + reach) {
+            // The row's vertical gap to p: nearest and farthest.
+            let y0 = Double(y)
+            let near = max(y0 - local.y, local.y - y0 - 1, 0) * side
+            let far = max(local.y - y0, y0 + 1 - local.y) * side
+            let roomOut = outside - near * near
+            if roomOut < 0 { continue }
+            let half = roomOut.squareRoot() / side
+            // Squares meeting [p.x − half, p.x + half] at all.
+            let oLo = max(0, Int((local.x - half).rounded(.down)))
+            let oHi = min(cols - 1, Int((local.x + half).rounded(.down)))
+            if oLo > oHi { continue }
+            let row = y * cols
+            upper += Int(start[row + oHi + 1] - start[row + oLo])
+            // Squares wholly within: [x, x + 1] inside [p.x − w, p.x + w] for every height in the row.
+            let roomIn = inside - far * far
+            var iLo = oHi + 1
+            var iHi = oHi
+            if roomIn >= 0 {
+                let w = roomIn.squareRoot() / side
+                iLo = max(oLo, Int((local.x - w).rounded(.up)))
+                iHi = min(oHi, Int((local.x + w).rounded(.down)) - 1)
+            }
+            if iLo <= iHi {
+                lower += Int(start[row + iHi + 1] - start[row + iLo])
+                for x in oLo..<iLo { partial.append(row + x) }
+                for x in (iHi + 1)..<(oHi + 1) { partial.append(row + x) }
+            } else {
+                for x in oLo...oHi { partial.append(row + x) }
+            }
+        }
+        if lower >= m { return true }
+        if upper < m { return false }
+        let eps2 = eps * eps
         var count = lower
         for q in partial {
             for u in Int(start[q])..<Int(start[q + 1]) {
-                let d = points[Int(order[u])] - p
+                let d = binned[u] - p
                 if (d * d).sum() <= eps2 {
                     count += 1
                     if count >= m { return true }
@@ -296,6 +369,8 @@ private struct NeighbourCounter {
         return false
     }
 }
+
+@inline(__always) private func pow2(_ x: Double) -> Double { x * x }
 
 /// Squared distances from p to the nearest and to the farthest point of the square at `lo` with `side`.
 @inline(__always)

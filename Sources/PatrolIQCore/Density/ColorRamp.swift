@@ -55,14 +55,18 @@ public struct ColorRamp: Sendable, Equatable {
     /// `index(v * scale)` of every value, eight at a time, and whether any is coloured (nil when
     /// none is: such a tile is not drawn). The same indices as the scalar function, bit for bit.
     public static func indices(_ values: [Float], scale: Float, floor: Float = 0.02) -> [UInt8]? {
+        guard !values.isEmpty else { return nil }
         var out = [UInt8](repeating: 0, count: values.count)
         var top: UInt8 = 0
         let step = (1 - floor) as Float
         values.withUnsafeBufferPointer { v in
             out.withUnsafeMutableBufferPointer { o in
                 var i = 0
+                let raw = UnsafeRawPointer(v.baseAddress!)
+                let dst = UnsafeMutableRawPointer(o.baseAddress!)
+                var high = SIMD8<UInt8>(repeating: 0)
                 while i + 8 <= v.count {
-                    let x = SIMD8<Float>(v[i..<(i + 8)]) * scale
+                    let x = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) * scale
                     // As `index`: truncation of a positive value is its floor, and min(…, 1) keeps it ≤ 254.
                     let t = (x.replacing(with: 1, where: x .> 1) - floor) / step * 254.999
                     // floor(t) without a libm call per lane: adding 2²³ rounds to a whole number, one too
@@ -74,10 +78,11 @@ public struct ColorRamp: Sendable, Equatable {
                     whole.replace(with: whole - 1, where: whole .> tt)
                     whole = (whole + 1).replacing(with: 0, where: .!coloured) + 0x1p23
                     let k = SIMD8<UInt8>(truncatingIfNeeded: unsafeBitCast(whole, to: SIMD8<UInt32>.self))
-                    for j in 0..<8 { o[i + j] = k[j] }
-                    top = max(top, k.max())
+                    dst.storeBytes(of: k, toByteOffset: i, as: SIMD8<UInt8>.self)
+                    high = pointwiseMax(high, k)
                     i += 8
                 }
+                top = high.max()
                 while i < v.count {
                     o[i] = index(v[i] * scale, floor: floor)
                     top = max(top, o[i])
