@@ -45,6 +45,12 @@ struct Cluster: ParsableCommand {
     )
     var restarts: Int = 20
 
+    @Option(
+        help:
+            "K-Means: above this many incidents, every k of the sweep is fitted and scored on a seeded sample of this size and only the chosen k is fitted on every incident (0: the whole sweep on every incident)."
+    )
+    var kmeansSweepSample: Int = 500_000
+
     @Option(help: "Random seed: the same data and seed give the same run.")
     var seed: UInt64 = 42
 
@@ -122,6 +128,9 @@ struct Cluster: ParsableCommand {
         if let m = hdbscanMinSamples, m < 1 { throw ValidationError("--hdbscan-min-samples must be at least 1") }
         guard hdbscanSample >= 100 else { throw ValidationError("--hdbscan-sample must be at least 100") }
         guard restarts >= 1 else { throw ValidationError("--restarts must be at least 1") }
+        guard kmeansSweepSample == 0 || kmeansSweepSample >= 1000 else {
+            throw ValidationError("--kmeans-sweep-sample must be 0 (every incident) or at least 1000")
+        }
         guard tsneSample >= 10 else { throw ValidationError("--tsne-sample must be at least 10") }
         guard perplexity >= 2, perplexity <= 100 else { throw ValidationError("--perplexity must be in 2…100") }
         guard k.range.lowerBound >= 2 else { throw ValidationError("--k must be at least 2") }
@@ -164,6 +173,7 @@ struct Cluster: ParsableCommand {
         o.minClusterSize = minClusterSize
         o.hdbscanMinSamples = hdbscanMinSamples
         o.hdbscanSample = hdbscanSample
+        o.sweepSample = kmeansSweepSample
         o.wardK = wardK
         o.wardHeight = wardHeight
         o.wardMaxPoints = wardMaxPoints

@@ -57,6 +57,29 @@ import Testing
         #expect(throws: InputError.self) { try store.run(99, path: "ws") }
     }
 
+    @Test func sampledSweepFitsTheChosenKOnEveryIncident() throws {
+        // Above the sweep sample the k are compared on a sample; the chosen k is then fitted and scored on
+        // all rows: a Lloyd fixed point of the full data, with its indices over every row.
+        let w = try workspace()
+        let t = try w.incidents()
+        let x = Matrix(points: t.points)
+        var o = ClusterOptions()
+        o.kRange = 5...7
+        o.sweepSample = 1000
+        let (choice, fit, quality, _, centres) = try ClusterPipeline.kmeans(x, options: o, progress: nil)
+        #expect(choice.sample == 1000)
+        #expect(fit.labels.count == t.count && fit.converged)
+        #expect(Set(centres.keys) == Set(5...7))
+        let full = ClusterMetrics.indices(x, labels: fit.labels)
+        #expect(quality.daviesBouldin == full.daviesBouldin && quality.calinskiHarabasz == full.calinskiHarabasz)
+        // A fixed point: every row's nearest centre is its label, and the centres are their rows' means.
+        let (mean, _) = ClusterMetrics.centroids(x, groups: LabelGroups(fit.labels))
+        for (a, b) in zip(mean.data, fit.centers.data) { #expect(abs(a - b) <= 1e-6 * max(1, abs(a))) }
+        // The same options on fewer rows than the sample: the whole sweep on every row, no sample noted.
+        o.sweepSample = 10_000
+        #expect(try ClusterPipeline.kmeans(x, options: o, progress: nil).0.sample == nil)
+    }
+
     @Test func kLargerThanTheDataIsAnError() throws {
         let w = try workspace(rows: 300)
         var o = ClusterOptions()

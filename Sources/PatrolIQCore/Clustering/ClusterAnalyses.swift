@@ -12,10 +12,10 @@ public struct ClusterQuality: Sendable, Equatable {
         let keep = labels.indices.filter { labels[$0] >= 0 }
         let sub = keep.count == labels.count ? x : x.select(keep)
         let lab = keep.count == labels.count ? labels : keep.map { labels[$0] }
+        let indices = ClusterMetrics.indices(sub, labels: lab)
         return ClusterQuality(
             silhouette: ClusterMetrics.sampledSilhouette(sub, labels: lab, size: sample, seed: seed),
-            daviesBouldin: ClusterMetrics.daviesBouldin(sub, labels: lab),
-            calinskiHarabasz: ClusterMetrics.calinskiHarabasz(sub, labels: lab))
+            daviesBouldin: indices.daviesBouldin, calinskiHarabasz: indices.calinskiHarabasz)
     }
 
     /// Stored as `<algorithm>.silhouette`, `.davies_bouldin`, `.calinski_harabasz`.

@@ -102,35 +102,92 @@ public enum ClusterMetrics {
         return silhouette(x.select(pick), labels: pick.map { labels[$0] })
     }
 
+    /// Parts the row passes are split into: fixed, so the sums (added in part order) and so the indices
+    /// do not depend on the core count.
+    static let parts = 16
+
     /// Means of the rows of each label, in ascending label order, with their sizes.
     static func centroids(_ x: Matrix, groups: LabelGroups) -> (centers: Matrix, sizes: [Int]) {
         let d = x.cols
-        var sums = [Double](repeating: 0, count: groups.count * d)
-        var sizes = [Int](repeating: 0, count: groups.count)
-        for i in 0..<x.rows {
-            let c = groups.index[i]
-            sizes[c] += 1
-            for t in 0..<d { sums[c * d + t] += x.data[i * d + t] }
+        let k = groups.count
+        var partial = [Double](repeating: 0, count: parts * k * d)
+        var counts = [Int](repeating: 0, count: parts * k)
+        partial.withUnsafeMutableBufferPointer { pp in
+            counts.withUnsafeMutableBufferPointer { cp in
+                let (P, C) = (UncheckedSendable(pp), UncheckedSendable(cp))
+                x.data.withUnsafeBufferPointer { xp in
+                    let X = UncheckedSendable(xp)
+                    parallelRanges(x.rows, parts: parts, minimum: 1 << 15) { range, part in
+                        let sums = P.value.baseAddress! + part * k * d
+                        let sizes = C.value.baseAddress! + part * k
+                        for i in range {
+                            let c = groups.index[i]
+                            sizes[c] += 1
+                            for t in 0..<d { sums[c * d + t] += X.value[i * d + t] }
+                        }
+                    }
+                }
+            }
         }
-        for c in 0..<groups.count where sizes[c] > 0 {
+        var sums = [Double](repeating: 0, count: k * d)
+        var sizes = [Int](repeating: 0, count: k)
+        for part in 0..<parts {
+            for c in 0..<k {
+                sizes[c] += counts[part * k + c]
+                for t in 0..<d { sums[c * d + t] += partial[(part * k + c) * d + t] }
+            }
+        }
+        for c in 0..<k where sizes[c] > 0 {
             for t in 0..<d { sums[c * d + t] /= Double(sizes[c]) }
         }
-        return (Matrix(rows: groups.count, cols: d, data: sums), sizes)
+        return (Matrix(rows: k, cols: d, data: sums), sizes)
     }
 
     /// Davies–Bouldin index (lower is better).
     public static func daviesBouldin(_ x: Matrix, labels: [Int32]) -> Double? {
+        indices(x, labels: labels).daviesBouldin
+    }
+
+    /// Calinski–Harabasz index (higher is better).
+    public static func calinskiHarabasz(_ x: Matrix, labels: [Int32]) -> Double? {
+        indices(x, labels: labels).calinskiHarabasz
+    }
+
+    /// Davies–Bouldin and Calinski–Harabasz together: one centroid pass and one distance pass over the
+    /// rows (each on all cores) serve both, which on 8 M incidents and six k is most of their cost.
+    public static func indices(_ x: Matrix, labels: [Int32]) -> (daviesBouldin: Double?, calinskiHarabasz: Double?) {
         let groups = LabelGroups(labels)
         let (c, sizes) = centroids(x, groups: groups)
         let k = groups.count
-        guard k >= 2 else { return nil }
-        var scatter = [Double](repeating: 0, count: k)
-        x.data.withUnsafeBufferPointer { xp in
-            c.data.withUnsafeBufferPointer { cp in
-                for i in 0..<x.rows {
-                    let l = groups.index[i]
-                    scatter[l] += squaredDistance(xp.baseAddress!, i, cp.baseAddress!, l, x.cols).squareRoot()
+        let n = x.rows
+        let d = x.cols
+        guard k >= 2 else { return (nil, nil) }
+        // Per label: the sum of distances to its centroid (Davies–Bouldin's scatter) and of squared
+        // distances (Calinski–Harabasz's dispersion within).
+        var partial = [Double](repeating: 0, count: parts * k * 2)
+        partial.withUnsafeMutableBufferPointer { pp in
+            let P = UncheckedSendable(pp)
+            x.data.withUnsafeBufferPointer { xp in
+                c.data.withUnsafeBufferPointer { cp in
+                    let (X, C) = (UncheckedSendable(xp), UncheckedSendable(cp))
+                    parallelRanges(n, parts: parts, minimum: 1 << 15) { range, part in
+                        let out = P.value.baseAddress! + part * k * 2
+                        for i in range {
+                            let l = groups.index[i]
+                            let s = squaredDistance(X.value.baseAddress!, i, C.value.baseAddress!, l, d)
+                            out[l * 2] += s.squareRoot()
+                            out[l * 2 + 1] += s
+                        }
+                    }
                 }
+            }
+        }
+        var scatter = [Double](repeating: 0, count: k)
+        var intra = 0.0
+        for part in 0..<parts {
+            for j in 0..<k {
+                scatter[j] += partial[(part * k + j) * 2]
+                intra += partial[(part * k + j) * 2 + 1]
             }
         }
         for j in 0..<k { scatter[j] /= Double(sizes[j]) }
@@ -139,7 +196,7 @@ public enum ClusterMetrics {
             for i in 0..<k {
                 var worst = 0.0
                 for j in 0..<k where j != i {
-                    let m = squaredDistance(cp.baseAddress!, i, cp.baseAddress!, j, x.cols).squareRoot()
+                    let m = squaredDistance(cp.baseAddress!, i, cp.baseAddress!, j, d).squareRoot()
                     // scikit-learn treats coincident centroids as infinitely far apart.
                     let r = m == 0 ? 0 : (scatter[i] + scatter[j]) / m
                     worst = max(worst, r)
@@ -147,19 +204,11 @@ public enum ClusterMetrics {
                 total += worst
             }
         }
-        return total / Double(k)
-    }
-
-    /// Calinski–Harabasz index (higher is better).
-    public static func calinskiHarabasz(_ x: Matrix, labels: [Int32]) -> Double? {
-        let groups = LabelGroups(labels)
-        let (c, sizes) = centroids(x, groups: groups)
-        let k = groups.count
-        let n = x.rows
-        guard k >= 2, n > k else { return nil }
-        let d = x.cols
+        let daviesBouldin = total / Double(k)
+        guard n > k else { return (daviesBouldin, nil) }
+        // The overall mean is the size-weighted mean of the centroids.
         var mean = [Double](repeating: 0, count: d)
-        for i in 0..<n { for t in 0..<d { mean[t] += x.data[i * d + t] } }
+        for j in 0..<k { for t in 0..<d { mean[t] += c.data[j * d + t] * Double(sizes[j]) } }
         for t in 0..<d { mean[t] /= Double(n) }
         var extra = 0.0
         for j in 0..<k {
@@ -170,13 +219,7 @@ public enum ClusterMetrics {
             }
             extra += Double(sizes[j]) * s
         }
-        var intra = 0.0
-        x.data.withUnsafeBufferPointer { xp in
-            c.data.withUnsafeBufferPointer { cp in
-                for i in 0..<n { intra += squaredDistance(xp.baseAddress!, i, cp.baseAddress!, groups.index[i], d) }
-            }
-        }
-        return intra == 0 ? 1 : extra * Double(n - k) / (intra * Double(k - 1))
+        return (daviesBouldin, intra == 0 ? 1 : extra * Double(n - k) / (intra * Double(k - 1)))
     }
 }
 

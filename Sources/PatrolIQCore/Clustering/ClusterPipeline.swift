@@ -34,12 +34,8 @@ public enum ClusterPipeline {
         }
         if o.algorithms.contains(.kmeans) {
             out.kmeans = try timed(.kmeans) {
-                let (choice, fit, parts, centres) = try kmeans(x, options: o, progress: progress)
+                let (choice, fit, quality, parts, centres) = try kmeans(x, options: o, progress: progress)
                 out.seconds += parts
-                let chosen = choice.scores.first { $0.k == choice.k }
-                let quality = ClusterQuality(
-                    silhouette: chosen?.silhouette, daviesBouldin: chosen?.daviesBouldin,
-                    calinskiHarabasz: chosen?.calinskiHarabasz)
                 return KMeansAnalysis(
                     choice: choice, fit: fit, quality: quality, summaries: summaries(fit.labels), centres: centres,
                     warmStartRun: o.warmStart == nil ? nil : o.warmStartRun)
@@ -96,42 +92,60 @@ public enum ClusterPipeline {
 
     /// The k sweep: the best of `restarts` fits for every k, scored, and the rule's choice.
     /// Also returns the seconds spent fitting and scoring (`kmeans.fit`, `kmeans.silhouette`,
-    /// `kmeans.indices` for Davies–Bouldin and Calinski–Harabasz), for the run record.
+    /// `kmeans.indices` for Davies–Bouldin and Calinski–Harabasz), for the run record, and the chosen
+    /// fit's quality on every row.
     static func kmeans(_ x: Matrix, options o: ClusterOptions, progress: Progress?) throws -> (
-        KChoice, KMeansResult, [(String, Double)], [Int: Matrix]
+        KChoice, KMeansResult, ClusterQuality, [(String, Double)], [Int: Matrix]
     ) {
         guard o.kRange.upperBound <= x.rows else {
             throw InputError(
                 file: "cluster",
                 "k up to \(o.kRange.upperBound) needs at least that many incidents; the workspace has \(x.rows)")
         }
+        // Above `sweepSample` rows the sweep runs on a seeded sample (see `ClusterOptions.sweepSample`).
+        let sampled = o.sweepSample > 0 && x.rows > o.sweepSample
+        var rng = SeededRandom(seed: o.seed &+ 2000)
+        let sweepRows = sampled ? x.select(rng.sample(o.sweepSample, of: x.rows)) : x
         var scores: [KScore] = []
         var fits: [Int: KMeansResult] = [:]
         var seconds = (fit: 0.0, silhouette: 0.0, indices: 0.0)
-        for k in o.kRange {
-            progress?("kmeans k=\(k)")
+        /// Fits k on `rows` (from `initial` centres when given) and scores the fit.
+        func fitAndScore(_ k: Int, on rows: Matrix, initial: [[Double]]?) -> (KMeansResult, KScore) {
             var km = KMeans(k: k, restarts: o.restarts, seed: o.seed &+ UInt64(k))
-            km.initial = o.warmStart?[k]
-            let (fit, fitTime) = measure { km.fit(x) }
+            km.initial = initial
+            let (fit, fitTime) = measure { km.fit(rows) }
             let (silhouette, silhouetteTime) = measure {
-                ClusterMetrics.sampledSilhouette(x, labels: fit.labels, size: o.silhouetteSample, seed: o.seed)
+                ClusterMetrics.sampledSilhouette(rows, labels: fit.labels, size: o.silhouetteSample, seed: o.seed)
             }
-            let (indices, indexTime) = measure {
-                (
-                    ClusterMetrics.daviesBouldin(x, labels: fit.labels),
-                    ClusterMetrics.calinskiHarabasz(x, labels: fit.labels)
-                )
-            }
+            let (indices, indexTime) = measure { ClusterMetrics.indices(rows, labels: fit.labels) }
             seconds = (seconds.fit + fitTime, seconds.silhouette + silhouetteTime, seconds.indices + indexTime)
-            fits[k] = fit
-            scores.append(
-                KScore(
-                    k: k, inertia: fit.inertia, silhouette: silhouette, daviesBouldin: indices.0,
-                    calinskiHarabasz: indices.1, iterations: fit.iterations))
+            let score = KScore(
+                k: k, inertia: fit.inertia, silhouette: silhouette, daviesBouldin: indices.daviesBouldin,
+                calinskiHarabasz: indices.calinskiHarabasz, iterations: fit.iterations)
+            return (fit, score)
         }
-        let choice = KChoice(scores: scores)
+        for k in o.kRange {
+            progress?("kmeans k=\(k)\(sampled ? " (on a \(o.sweepSample)-row sample)" : "")")
+            let (fit, score) = fitAndScore(k, on: sweepRows, initial: o.warmStart?[k])
+            fits[k] = fit
+            scores.append(score)
+        }
+        var choice = KChoice(scores: scores)
+        var chosen = scores.first { $0.k == choice.k }
+        if sampled, let start = fits[choice.k] {
+            progress?("kmeans k=\(choice.k) on every incident")
+            let c = start.centers
+            let centres = (0..<c.rows).map { Array(c.data[($0 * c.cols)..<(($0 + 1) * c.cols)]) }
+            let (fit, score) = fitAndScore(choice.k, on: x, initial: centres)
+            fits[choice.k] = fit
+            chosen = score
+            choice.sample = o.sweepSample
+        }
+        let quality = ClusterQuality(
+            silhouette: chosen?.silhouette, daviesBouldin: chosen?.daviesBouldin,
+            calinskiHarabasz: chosen?.calinskiHarabasz)
         return (
-            choice, fits[choice.k] ?? fits.values.first!,
+            choice, fits[choice.k] ?? fits.values.first!, quality,
             [
                 ("kmeans.fit", seconds.fit), ("kmeans.silhouette", seconds.silhouette),
                 ("kmeans.indices", seconds.indices),

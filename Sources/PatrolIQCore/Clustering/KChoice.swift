@@ -26,9 +26,11 @@ public struct KChoice: Codable, Sendable, Equatable {
     public var reason: String
     public var rule =
         "highest silhouette; when two k are within 0.01, the one with the lower Davies–Bouldin, then the smaller k"
+    /// Rows of the seeded sample the sweep was fitted and scored on (nil: every row).
+    public var sample: Int?
 
     enum CodingKeys: String, CodingKey {
-        case scores, k, elbow, reason, rule
+        case scores, k, elbow, reason, rule, sample
         case bestSilhouette = "best_silhouette"
         case bestDaviesBouldin = "best_davies_bouldin"
     }
