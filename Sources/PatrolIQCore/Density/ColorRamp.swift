@@ -55,42 +55,49 @@ public struct ColorRamp: Sendable, Equatable {
     /// `index(v * scale)` of every value, eight at a time, and whether any is coloured (nil when
     /// none is: such a tile is not drawn). The same indices as the scalar function, bit for bit.
     public static func indices(_ values: [Float], scale: Float, floor: Float = 0.02) -> [UInt8]? {
-        guard !values.isEmpty else { return nil }
         var out = [UInt8](repeating: 0, count: values.count)
-        var top: UInt8 = 0
-        let step = (1 - floor) as Float
-        values.withUnsafeBufferPointer { v in
+        let top = values.withUnsafeBufferPointer { v in
             out.withUnsafeMutableBufferPointer { o in
-                var i = 0
-                let raw = UnsafeRawPointer(v.baseAddress!)
-                let dst = UnsafeMutableRawPointer(o.baseAddress!)
-                var high = SIMD8<UInt8>(repeating: 0)
-                while i + 8 <= v.count {
-                    let x = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) * scale
-                    // As `index`: truncation of a positive value is its floor, and min(…, 1) keeps it ≤ 254.
-                    let t = (x.replacing(with: 1, where: x .> 1) - floor) / step * 254.999
-                    // floor(t) without a libm call per lane: adding 2²³ rounds to a whole number, one too
-                    // many when it rounded up. 1 + floor(t) is then in 1…255 (0 below the floor), the low
-                    // byte of its bit pattern once 2²³ is added again.
-                    let coloured = x .> floor
-                    let tt = t.replacing(with: 0, where: .!coloured)
-                    var whole = (tt + 0x1p23) - 0x1p23
-                    whole.replace(with: whole - 1, where: whole .> tt)
-                    whole = (whole + 1).replacing(with: 0, where: .!coloured) + 0x1p23
-                    let k = SIMD8<UInt8>(truncatingIfNeeded: unsafeBitCast(whole, to: SIMD8<UInt32>.self))
-                    dst.storeBytes(of: k, toByteOffset: i, as: SIMD8<UInt8>.self)
-                    high = pointwiseMax(high, k)
-                    i += 8
-                }
-                top = high.max()
-                while i < v.count {
-                    o[i] = index(v[i] * scale, floor: floor)
-                    top = max(top, o[i])
-                    i += 1
-                }
+                o.isEmpty ? 0 : indices(v, scale: scale, floor: floor, into: o.baseAddress!)
             }
         }
         return top > 0 ? out : nil
+    }
+
+    /// `index(v * scale)` of every value written to `out`; returns the highest index.
+    static func indices(
+        _ v: UnsafeBufferPointer<Float>, scale: Float, floor: Float, into out: UnsafeMutablePointer<UInt8>
+    ) -> UInt8 {
+        guard let base = v.baseAddress else { return 0 }
+        let step = (1 - floor) as Float
+        var i = 0
+        let raw = UnsafeRawPointer(base)
+        let dst = UnsafeMutableRawPointer(out)
+        var high = SIMD8<UInt8>(repeating: 0)
+        while i + 8 <= v.count {
+            let x = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) * scale
+            // As `index`: truncation of a positive value is its floor, and min(…, 1) keeps it ≤ 254.
+            let t = (x.replacing(with: 1, where: x .> 1) - floor) / step * 254.999
+            // floor(t) without a libm call per lane: adding 2²³ rounds to a whole number, one too
+            // many when it rounded up. 1 + floor(t) is then in 1…255 (0 below the floor), the low
+            // byte of its bit pattern once 2²³ is added again.
+            let coloured = x .> floor
+            let tt = t.replacing(with: 0, where: .!coloured)
+            var whole = (tt + 0x1p23) - 0x1p23
+            whole.replace(with: whole - 1, where: whole .> tt)
+            whole = (whole + 1).replacing(with: 0, where: .!coloured) + 0x1p23
+            let k = SIMD8<UInt8>(truncatingIfNeeded: unsafeBitCast(whole, to: SIMD8<UInt32>.self))
+            dst.storeBytes(of: k, toByteOffset: i, as: SIMD8<UInt8>.self)
+            high = pointwiseMax(high, k)
+            i += 8
+        }
+        var top = high.max()
+        while i < v.count {
+            out[i] = index(v[i] * scale, floor: floor)
+            top = max(top, out[i])
+            i += 1
+        }
+        return top
     }
 
     static func linear(_ c: Double) -> Double {

@@ -210,27 +210,83 @@ public struct DensityRaster: Sendable {
     /// interpolation would pin them to the centres).
     public func tile(x: Int, y: Int, scale: Int = 1) -> [Float] {
         let n = tileSize * scale
+        var out = [Float](repeating: 0, count: n * n)
+        out.withUnsafeMutableBufferPointer { op in
+            _ = eachTileRow(x: x, y: y, scale: scale, skipAtOrBelow: nil) { j, row in
+                (op.baseAddress! + j * n).update(from: row.baseAddress!, count: n)
+            }
+        }
+        return out
+    }
+
+    /// `ColorRamp.indices(tile(x: x, y: y), scale: scale, floor: floor)`, bit for bit, without the float
+    /// tile: each row is indexed as soon as it is interpolated, and a tile none of whose cells can reach
+    /// the floor is not interpolated at all.
+    public func tileIndices(x: Int, y: Int, scale: Float, floor: Float = 0.02) -> [UInt8]? {
+        let n = tileSize
+        var out = [UInt8](repeating: 0, count: n * n)
+        var top: UInt8 = 0
+        let drawn = out.withUnsafeMutableBufferPointer { op in
+            eachTileRow(x: x, y: y, scale: 1, skipAtOrBelow: floor / scale) { j, row in
+                top = max(
+                    top,
+                    ColorRamp.indices(
+                        UnsafeBufferPointer(row), scale: scale, floor: floor, into: op.baseAddress! + j * n))
+            }
+        }
+        return drawn && top > 0 ? out : nil
+    }
+
+    /// Calls `row` with each output row of a tile in order (a scratch buffer, valid during the call).
+    /// With `skipAtOrBelow`, returns false without a call when no pixel can exceed it: Catmull–Rom's
+    /// positive weights sum to at most 1.19 per axis, so no pixel exceeds 1.25 × the cells it reads.
+    private func eachTileRow(
+        x: Int, y: Int, scale: Int, skipAtOrBelow limit: Float?, _ row: (Int, UnsafeMutableBufferPointer<Float>) -> Void
+    ) -> Bool {
+        let n = tileSize * scale
         let step = 1 / Double(scale)
         let bx = Double(x * tileSize)
         let by = Double(y * tileSize)
-        var out = [Float](repeating: 0, count: n * n)
-        guard width > 0 else { return out }
+        let scratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: n)
+        defer { scratch.deallocate() }
+        func emptyRows() -> Bool {
+            if limit != nil { return false }
+            scratch.initialize(repeating: 0)
+            for j in 0..<n { row(j, scratch) }
+            return true
+        }
+        guard width > 0 else { return emptyRows() }
         if factor == 1 && scale == 1 {
             // Cells are pixels: copy the overlapping window.
             let ox = Int(origin.x)
             let oy = Int(origin.y)
-            for j in 0..<n {
-                let ry = y * tileSize + j - oy
-                guard ry >= 0 && ry < height else { continue }
-                for i in 0..<n {
-                    let rx = x * tileSize + i - ox
-                    if rx >= 0 && rx < width { out[j * n + i] = values[ry * width + rx] }
+            if let limit {
+                var high: Float = 0
+                for j in 0..<n {
+                    let ry = y * tileSize + j - oy
+                    guard ry >= 0 && ry < height else { continue }
+                    for i in 0..<n {
+                        let rx = x * tileSize + i - ox
+                        if rx >= 0 && rx < width { high = max(high, values[ry * width + rx]) }
+                    }
                 }
+                if high <= limit { return false }
             }
-            return out
+            for j in 0..<n {
+                scratch.initialize(repeating: 0)
+                let ry = y * tileSize + j - oy
+                if ry >= 0 && ry < height {
+                    for i in 0..<n {
+                        let rx = x * tileSize + i - ox
+                        if rx >= 0 && rx < width { scratch[i] = values[ry * width + rx] }
+                    }
+                }
+                row(j, scratch)
+            }
+            return true
         }
         // Per output column / row: the first of 4 cells and the 4 cubic weights.
-        func taps(_ base: Double, _ originC: Double, _ limit: Int) -> ([Int], [SIMD4<Float>]) {
+        func taps(_ base: Double, _ originC: Double) -> ([Int], [SIMD4<Float>]) {
             var idx = [Int](repeating: 0, count: n)
             var w = [SIMD4<Float>](repeating: .zero, count: n)
             for i in 0..<n {
@@ -238,70 +294,68 @@ public struct DensityRaster: Sendable {
                 let c = Int(f.rounded(.down))
                 let t = Float(f - Double(c))
                 idx[i] = c - 1
-                if factor == 1 && scale == 1 {
-                    w[i] = SIMD4(0, 1, 0, 0)
-                } else {
-                    let t2 = t * t
-                    let t3 = t2 * t
-                    w[i] = SIMD4(
-                        -0.5 * t3 + t2 - 0.5 * t, 1.5 * t3 - 2.5 * t2 + 1, -1.5 * t3 + 2 * t2 + 0.5 * t,
-                        0.5 * t3 - 0.5 * t2)
-                }
-                _ = limit
+                let t2 = t * t
+                let t3 = t2 * t
+                w[i] = SIMD4(
+                    -0.5 * t3 + t2 - 0.5 * t, 1.5 * t3 - 2.5 * t2 + 1, -1.5 * t3 + 2 * t2 + 0.5 * t,
+                    0.5 * t3 - 0.5 * t2)
             }
             return (idx, w)
         }
-        let (cx, wx) = taps(bx, origin.x, width)
-        let (cy, wy) = taps(by, origin.y, height)
+        let (cx, wx) = taps(bx, origin.x)
+        let (cy, wy) = taps(by, origin.y)
         let r0 = max(0, cy.min()!)
         let r1 = min(height - 1, cy.max()! + 3)
-        guard r0 <= r1, cx.max()! + 3 >= 0, cx.min()! < width else { return out }
+        guard r0 <= r1, cx.max()! + 3 >= 0, cx.min()! < width else { return emptyRows() }
         // Horizontal pass over the raster rows the tile needs, then the vertical one; unsafe buffers so
         // the inner loops carry no bounds checks (the vertical one vectorises). Each sum adds its four
         // terms in tap order whatever the path, so the result does not depend on where a column sits.
         let rows = r1 - r0 + 1
         var h = [Float](repeating: 0, count: rows * n)
+        var high: Float = 0
         values.withUnsafeBufferPointer { vp in
             h.withUnsafeMutableBufferPointer { hp in
                 let width = self.width
                 for r in r0...r1 {
-                    let row = vp.baseAddress! + r * width
+                    let src = vp.baseAddress! + r * width
                     let dst = hp.baseAddress! + (r - r0) * n
                     for i in 0..<n {
                         let c = cx[i]
                         let w = wx[i]
                         var acc: Float = 0
                         if c >= 0 && c + 3 < width {
-                            acc += row[c] * w[0]
-                            acc += row[c + 1] * w[1]
-                            acc += row[c + 2] * w[2]
-                            acc += row[c + 3] * w[3]
+                            acc += src[c] * w[0]
+                            acc += src[c + 1] * w[1]
+                            acc += src[c + 2] * w[2]
+                            acc += src[c + 3] * w[3]
                         } else {
-                            for k in 0..<4 where c + k >= 0 && c + k < width { acc += row[c + k] * w[k] }
+                            for k in 0..<4 where c + k >= 0 && c + k < width { acc += src[c + k] * w[k] }
                         }
                         dst[i] = acc
+                        high = max(high, acc)
                     }
                 }
             }
         }
+        if let limit, high * 1.25 <= limit { return false }
         h.withUnsafeBufferPointer { hp in
-            out.withUnsafeMutableBufferPointer { op in
-                for j in 0..<n {
-                    let c = cy[j]
-                    let w = wy[j]
-                    let dst = op.baseAddress! + j * n
-                    for k in 0..<4 {
-                        let r = c + k
-                        guard r >= r0 && r <= r1, w[k] != 0 else { continue }
-                        let wk = w[k]
-                        let src = hp.baseAddress! + (r - r0) * n
-                        for i in 0..<n { dst[i] += src[i] * wk }
-                    }
-                    for i in 0..<n { dst[i] = max(dst[i], 0) }
+            for j in 0..<n {
+                let c = cy[j]
+                let w = wy[j]
+                let dst = scratch.baseAddress!
+                dst.update(repeating: 0, count: n)
+                for k in 0..<4 {
+                    let r = c + k
+                    guard r >= r0 && r <= r1, w[k] != 0 else { continue }
+                    let wk = w[k]
+                    let src = hp.baseAddress! + (r - r0) * n
+                    for i in 0..<n { dst[i] += src[i] * wk }
                 }
+                for i in 0..<n { dst[i] = max(dst[i], 0) }
+                row(j, scratch)
             }
         }
-        return out
+        return true
     }
 
     /// XYZ tiles whose area holds non-negligible density.

@@ -76,7 +76,7 @@ public struct LiveTiles: Sendable {
         let side = WebMercator.metresPerPixel(lat: index.centerLat, zoom: z, tileSize: tileSize) * Double(raster.factor)
         // As the MBTiles renderer: the reciprocal of the Float cap (the same Float at the reference zoom).
         let inv = 1 / Float(p.capPerKm2 * side * side / 1e6)
-        guard let idx = ColorRamp.indices(raster.tile(x: x, y: y), scale: inv) else { return nil }
+        guard let idx = raster.tileIndices(x: x, y: y, scale: inv) else { return nil }
         // zlib level 2: a live tile is answered now and cached in memory, not archived; twice as fast
         // to compress as the stored layers' level 6, about a tenth larger.
         return try PNGCodec.encodePalette(

@@ -98,7 +98,7 @@ public enum TileRenderer {
             let E = UncheckedSendable(ep)
             parallelRanges(tiles.count, parts: workerCount, minimum: 2) { range, _ in
                 for k in range {
-                    guard let idx = ColorRamp.indices(raster.tile(x: tiles[k].x, y: tiles[k].y), scale: 1 / cap)
+                    guard let idx = raster.tileIndices(x: tiles[k].x, y: tiles[k].y, scale: 1 / cap)
                     else { continue }
                     E.value[k] = try? PNGCodec.encodePalette(
                         width: tileSize, height: tileSize, indices: idx, palette: ramp.rgba)
