@@ -272,8 +272,9 @@ struct Tiles: ParsableCommand {
                 let description = Self.description(layer, filter: IncidentFilter(), source: info.source)
                 var isPattern = false
                 if case .pattern = layer { isPattern = true }
+                let sameRenderer = legend.renderer == TileRenderer.version
                 let changed =
-                    isPattern
+                    isPattern || !sameRenderer
                     ? nil
                     : legend.sourceFingerprint.flatMap {
                         TileUpdate.changes(since: $0, log: log, current: info.fingerprint)
@@ -286,7 +287,8 @@ struct Tiles: ParsableCommand {
                 jobs.append(
                     UpdateJob(
                         path: path, legend: legend, layer: layer, typeCode: code, options: o,
-                        description: description, changed: changed, isPattern: isPattern))
+                        description: description, changed: changed, isPattern: isPattern,
+                        otherRenderer: !sameRenderer))
             }
             // Two stores at a time, as a render does; messages in store order.
             let (workList, fingerprint, centerLat) = (jobs, info.fingerprint, info.projection.originLat)
@@ -312,7 +314,7 @@ struct Tiles: ParsableCommand {
                     layer: job.layer, lon: lon, lat: lat, centerLat: centerLat, bounds: bounds, to: job.path,
                     options: job.options, description: job.description, sourceFingerprint: fingerprint)
                 return (
-                    "rendered \(job.path) again whole (\(job.isPattern ? "temporal patterns change with each run" : "no record of the changes since it was made")): \(s.tiles) tiles, \(String(format: "%.2f", s.seconds)) s",
+                    "rendered \(job.path) again whole (\(job.isPattern ? "temporal patterns change with each run" : job.otherRenderer ? "made by another version of the renderer" : "no record of the changes since it was made")): \(s.tiles) tiles, \(String(format: "%.2f", s.seconds)) s",
                     s.tiles, false
                 )
             }
@@ -386,6 +388,8 @@ struct UpdateJob: Sendable {
     let description: String
     let changed: [[Double]]?
     let isPattern: Bool
+    /// Made by another `TileRenderer.version`: rendered whole.
+    let otherRenderer: Bool
 }
 
 /// The shared cursor and results of `Tiles.Render.twoAtATime`.

@@ -168,6 +168,10 @@ expect 2 "no workspace here" -- "$BIN" ingest "$T/day.csv" --append --workspace 
 expect 0 "appended day.csv to .*: 320 rows read, [1-9][0-9]? new incidents, [1-9][0-9]* updates" -- "$BIN" ingest "$T/day.csv" --append --workspace "$T/ws.sqlite"
 expect 0 "updated .*all.mbtiles: [0-9]+ tiles rendered again" -- "$BIN" tiles --update --workspace "$T/ws.sqlite" --dir "$T/tiles"
 expect 0 "all.mbtiles: current" -- "$BIN" tiles --update --workspace "$T/ws.sqlite" --dir "$T/tiles"
+# A store from another renderer version (other PNG bytes for the same pixels) is rendered whole.
+python3 -c 'import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute("UPDATE metadata SET value = replace(value, ?, ?) WHERE name = ?", ("\"renderer\":", "\"renderer\":1", "json")); db.commit()' "$T/tiles/all.mbtiles"
+expect 0 "rendered .*all.mbtiles again whole \(made by another version of the renderer\)" -- "$BIN" tiles --update --workspace "$T/ws.sqlite" --dir "$T/tiles"
+expect 0 "all.mbtiles: current" -- "$BIN" tiles --update --workspace "$T/ws.sqlite" --dir "$T/tiles"
 expect 2 "drop --layer, --out and filters" -- "$BIN" tiles --update --workspace "$T/ws.sqlite" --dir "$T/tiles" --layer all
 expect 2 "no .mbtiles stores to update" -- "$BIN" tiles --update --workspace "$T/ws.sqlite" --dir "$T/static"
 expect 2 "labels [0-9]+ incidents .* \\(appended since" -- "$BIN" export --workspace "$T/ws.sqlite" --out "$T/gj-stale"

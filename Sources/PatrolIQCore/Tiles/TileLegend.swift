@@ -18,9 +18,12 @@ public struct TileLegend: Codable, Sendable, Equatable {
     public var capValues: [String: Float]?
     /// The workspace fingerprint the store was rendered from: where `tiles --update` starts.
     public var sourceFingerprint: String?
+    /// `TileRenderer.version` of the build that rendered the store: another version's tiles differ in
+    /// bytes, so `tiles --update` renders such a store whole rather than mix the two.
+    public var renderer: Int?
 
     enum CodingKeys: String, CodingKey {
-        case colormap, colors, units, quantile, caps, kernel, layer, incidents
+        case colormap, colors, units, quantile, caps, kernel, layer, incidents, renderer
         case bandwidthMetres = "bandwidth_m"
         case tileSize = "tile_size"
         case capValues = "cap_values"

@@ -31,6 +31,10 @@ public struct TileSummary: Sendable, Codable {
 
 /// Renders density rasters to PNG tiles in an MBTiles store.
 public enum TileRenderer {
+    /// Raised whenever the same data would render to other bytes (pixels or PNG encoding); stored in
+    /// each store's legend. 2: deflate tuned for heatmaps (`PNGCodec.tileDeflate`).
+    public static let version = 2
+
     public typealias Progress = @Sendable (_ zoom: Int, _ tiles: Int) -> Void
 
     public static func render(
@@ -136,6 +140,7 @@ public enum TileRenderer {
             layer: layer.name, incidents: incidents, tileSize: tileSize)
         legend.capValues = caps
         legend.sourceFingerprint = sourceFingerprint
+        legend.renderer = version
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(TileLegend.Metadata(patroliq: legend)), as: UTF8.self)
