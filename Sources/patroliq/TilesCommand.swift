@@ -198,7 +198,7 @@ struct Tiles: ParsableCommand {
             _ layer: TileLayer, _ t: IncidentTable, passes: [Bool], typeCode: Int32?, patterns: [Int32]?
         ) -> ([SIMD2<Double>], GeoBounds?) {
             let (lon, lat, bounds) = points(layer, t, passes: passes, typeCode: typeCode, patterns: patterns)
-            return (DensityRaster.units(lon: lon, lat: lat), bounds)
+            return (DensityRaster.groupedByArea(DensityRaster.units(lon: lon, lat: lat)), bounds)
         }
 
         /// `body(0..<n)` on two threads, each taking the next index when done; results in index order.

@@ -42,6 +42,47 @@ public struct DensityRaster: Sendable {
         return out
     }
 
+    /// The points grouped by zoom-14 tile (row by row; input order within a tile), a stable counting
+    /// sort: splatting them in this order touches one small patch of each raster at a time instead of
+    /// the whole raster at random. Two points keep their relative order whatever else is added, so a
+    /// cell's sum still adds its points in one order (what `tiles --update` relies on).
+    public static func groupedByArea(_ units: [SIMD2<Double>]) -> [SIMD2<Double>] {
+        guard units.count > 1 else { return units }
+        let scale = Double(1 << 14)
+        func tile(_ u: SIMD2<Double>) -> SIMD2<Int> {
+            SIMD2(Int((u.x * scale).rounded(.down)), Int((u.y * scale).rounded(.down)))
+        }
+        var lo = SIMD2<Int>(Int.max, Int.max)
+        var hi = SIMD2<Int>(Int.min, Int.min)
+        for u in units {
+            let t = tile(u)
+            lo = pointwiseMin(lo, t)
+            hi = pointwiseMax(hi, t)
+        }
+        let width = hi.x - lo.x + 1
+        let buckets = width * (hi.y - lo.y + 1)
+        // A spread too vast for a table (not a city): keep the order.
+        guard buckets > 0, buckets <= 1 << 22 else { return units }
+        var bucket = [Int32](repeating: 0, count: units.count)
+        var start = [Int](repeating: 0, count: buckets + 1)
+        var grouped = true
+        for (i, u) in units.enumerated() {
+            let t = tile(u) &- lo
+            bucket[i] = Int32(t.y * width + t.x)
+            start[Int(bucket[i]) + 1] += 1
+            if i > 0 && bucket[i] < bucket[i - 1] { grouped = false }
+        }
+        if grouped { return units }
+        for b in 0..<buckets { start[b + 1] += start[b] }
+        var out = [SIMD2<Double>](repeating: .zero, count: units.count)
+        for i in units.indices {
+            let b = Int(bucket[i])
+            out[start[b]] = units[i]
+            start[b] += 1
+        }
+        return out
+    }
+
     /// `build` from points already on the unit square: the same raster, bit for bit.
     public static func build(
         units: [SIMD2<Double>], weights: [Float]? = nil, zoom: Int, bandwidth: Double, centerLat: Double,

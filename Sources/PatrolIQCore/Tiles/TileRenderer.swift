@@ -32,8 +32,9 @@ public struct TileSummary: Sendable, Codable {
 /// Renders density rasters to PNG tiles in an MBTiles store.
 public enum TileRenderer {
     /// Raised whenever the same data would render to other bytes (pixels or PNG encoding); stored in
-    /// each store's legend. 2: deflate tuned for heatmaps (`PNGCodec.tileDeflate`).
-    public static let version = 2
+    /// each store's legend. 2: deflate tuned for heatmaps (`PNGCodec.tileDeflate`); 3: points splatted
+    /// grouped by area (`DensityRaster.groupedByArea`).
+    public static let version = 3
 
     public typealias Progress = @Sendable (_ zoom: Int, _ tiles: Int) -> Void
 
@@ -57,6 +58,7 @@ public enum TileRenderer {
         let start = Date()
         let ramp = try Self.ramp(o, path: path)
         let writer = try MBTilesWriter(path: path)
+        let units = DensityRaster.groupedByArea(units)
         let tileSize = 256 * o.scale
         var caps: [String: Float] = [:]
         for z in o.minZoom...o.maxZoom {

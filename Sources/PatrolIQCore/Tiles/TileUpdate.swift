@@ -25,8 +25,8 @@ public struct TileUpdateSummary: Sendable {
 
 /// Brings a heatmap store up to date with appended incidents, tile for tile equal to a full render.
 ///
-/// Density is a sum over incidents in row order; appends add rows at the end and updates replace rows
-/// in place, so every raster cell beyond a kernel's reach of a changed place keeps its bits, and so does
+/// Density is a sum over incidents in one order (row order within each area, `groupedByArea`); appends
+/// add rows at the end and updates replace rows in place, so every raster cell beyond a kernel's reach of a changed place keeps its bits, and so does
 /// every tile that reads only such cells — as long as the colour cap stays on its step (see
 /// `DensityRaster.colourCap`). The rasters are rebuilt (cheap); only the tiles within reach of a changed
 /// place are cut and encoded again, or all tiles of a zoom whose cap moved.
@@ -80,7 +80,7 @@ public enum TileUpdate {
         let updater = try MBTilesUpdater(path: path)
         let tileSize = 256 * o.scale
         var caps: [String: Float] = [:]
-        let units = DensityRaster.units(lon: lon, lat: lat)
+        let units = DensityRaster.groupedByArea(DensityRaster.units(lon: lon, lat: lat))
         var rendered = 0
         var recoloured: [Int] = []
         // Nothing of this layer changed: the rasters, caps and tiles are as they were; only the
