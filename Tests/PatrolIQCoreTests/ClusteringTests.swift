@@ -309,6 +309,11 @@ func referenceDBSCAN(_ p: [SIMD2<Double>], eps: Double, minSamples: Int) -> (
         #expect(DBSCAN.scaledMinSamples(dense, eps: eps) == Int((2 * 1600 * Double.pi).rounded()))
         // Isolated points, one per square: twice a disc of one point per eps², 2π → 6.
         #expect(DBSCAN.scaledMinSamples([SIMD2(0, 0), SIMD2(1000, 0)], eps: eps) == 6)
+        // An extent too vast for a table of cells counts them in a set: the same answer.
+        #expect(DBSCAN.scaledMinSamples([SIMD2(0, 0), SIMD2(1e9, 0)], eps: eps) == 6)
+        #expect(
+            DBSCAN.scaledMinSamples(dense + [SIMD2(1e9, 1e9)], eps: eps)
+                == DBSCAN.scaledMinSamples(dense + [SIMD2(1e4, 1e4)], eps: eps))
     }
 
     @Test(arguments: [65, 90, 120]) func dbscanWithManyNeighboursEqualsReference(minSamples: Int) {

@@ -32,9 +32,35 @@ public struct DBSCAN: Sendable {
     /// the points, about the same area); twice the mean density means the same thing for any span.
     public static func scaledMinSamples(_ pts: [SIMD2<Double>], eps: Double) -> Int {
         guard !pts.isEmpty, eps > 0 else { return 5 }
-        var cells = Set<SIMD2<Int64>>()
-        for p in pts { cells.insert(SIMD2(Int64((p.x / eps).rounded(.down)), Int64((p.y / eps).rounded(.down)))) }
-        let area = Double(cells.count) * eps * eps
+        let cell = { (p: SIMD2<Double>) in SIMD2(Int64((p.x / eps).rounded(.down)), Int64((p.y / eps).rounded(.down))) }
+        var lo = cell(pts[0])
+        var hi = lo
+        for p in pts {
+            let c = cell(p)
+            lo = pointwiseMin(lo, c)
+            hi = pointwiseMax(hi, c)
+        }
+        let span = hi &- lo &+ 1
+        var occupied = 0
+        if span.x <= 1 << 16, span.y <= 1 << 16, span.x * span.y <= 1 << 28 {
+            // A city's extent: one bit per cell (8 M incidents counted in a pass, no hashing).
+            let cols = Int(span.x)
+            var bits = [UInt64](repeating: 0, count: (cols * Int(span.y) + 63) / 64)
+            for p in pts {
+                let c = cell(p) &- lo
+                let k = Int(c.y) * cols + Int(c.x)
+                let mask = UInt64(1) << UInt64(k & 63)
+                if bits[k >> 6] & mask == 0 {
+                    bits[k >> 6] |= mask
+                    occupied += 1
+                }
+            }
+        } else {
+            var cells = Set<SIMD2<Int64>>()
+            for p in pts { cells.insert(cell(p)) }
+            occupied = cells.count
+        }
+        let area = Double(occupied) * eps * eps
         let disc = Double.pi * eps * eps
         return max(5, Int((densityFactor * Double(pts.count) * disc / area).rounded()))
     }
@@ -62,7 +88,7 @@ public struct DBSCAN: Sendable {
         }
         var cellKey = [Int](repeating: 0, count: n)
         var keys = [Int]()
-        var slot = [Int: Int]()  // cell id (row * cols + col) → dense index
+        var slot = CellIndex(cells: cols.multipliedReportingOverflow(by: rows))  // cell id (row * cols + col) → dense index
         for i in 0..<n {
             let (cx, cy) = cellOf(pts[i])
             let id = cy * cols + cx
@@ -227,6 +253,26 @@ public struct DBSCAN: Sendable {
             }
         }
         return DBSCANResult(labels: labels, isCore: isCore, clusterCount: Int(next))
+    }
+}
+
+/// The dense index of each occupied cell id: a table over the grid when it is a city's size (8 M lookups
+/// without hashing), else a hash.
+private struct CellIndex {
+    private var table: [Int32] = []
+    private var hash: [Int: Int] = [:]
+    private let dense: Bool
+
+    init(cells: (partialValue: Int, overflow: Bool)) {
+        dense = !cells.overflow && cells.partialValue <= 1 << 26
+        if dense { table = [Int32](repeating: -1, count: cells.partialValue) }
+    }
+
+    subscript(id: Int) -> Int? {
+        get { dense ? (table[id] >= 0 ? Int(table[id]) : nil) : hash[id] }
+        set {
+            if dense { table[id] = Int32(newValue ?? -1) } else { hash[id] = newValue }
+        }
     }
 }
 
