@@ -47,6 +47,28 @@ import Testing
         #expect(abs(r.values.reduce(0, +) - 1) < 1e-3)
     }
 
+    @Test(arguments: [8, 12, 15, 16])
+    func tileIndicesEqualTheFloatTileIndexed(zoom: Int) {
+        // Indices straight from each interpolated row, and tiles skipped when no cell they read can reach
+        // the floor, give the float tile's indices bit for bit: every covered tile, at caps that colour a
+        // lot, a little and nothing (so both the skip and the drawn paths are taken).
+        var rng = SeededRandom(seed: 21)
+        let lon = (0..<4000).map { i in -87.64 + rng.gaussian() * (i % 4 == 0 ? 0.05 : 0.006) }
+        let lat = (0..<4000).map { _ in 41.88 + rng.gaussian() * 0.01 }
+        let r = DensityRaster.build(lon: lon, lat: lat, zoom: zoom, bandwidth: 150, centerLat: 41.88)
+        let top = r.values.max() ?? 1
+        var (drawn, skipped) = (0, 0)
+        for cap in [top * 0.3, top * 20, top * 1e4] {
+            for t in r.coveredTiles() {
+                let expected = ColorRamp.indices(r.tile(x: t.x, y: t.y), scale: 1 / cap)
+                let got = r.tileIndices(x: t.x, y: t.y, scale: 1 / cap)
+                #expect(got == expected, "zoom \(zoom) tile \(t.x),\(t.y) cap \(cap)")
+                if got == nil { skipped += 1 } else { drawn += 1 }
+            }
+        }
+        #expect(drawn > 0 && skipped > 0)
+    }
+
     @Test func tilesAreSeamless() {
         var rng = SeededRandom(seed: 3)
         let lon = (0..<3000).map { _ in -87.64 + rng.gaussian() * 0.01 }
