@@ -3,18 +3,12 @@
 # on the same points (read straight from the workspace), in one run. Prints times, ratios, agreement, memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export RESULTS=${RESULTS:-$(pwd)/bench/out/results.tsv}
-. bench/record.sh
-BIN=.build/release/patroliq
+. bench/common.sh
 OUT=bench/out
 ROWS=${ROWS:-500000}
 WARD_N=${WARD_N:-20000}
 mkdir -p "$OUT"
-[ -x "$BIN" ] || swift build -c release --static-swift-stdlib --product patroliq
-if ! bench/.venv/bin/python -c "import sklearn, fastcluster" 2>/dev/null; then
-  python3 -m venv bench/.venv
-  bench/.venv/bin/pip install -q pandas scikit-learn scipy fastcluster
-fi
+peer_venv bench/.venv sklearn,fastcluster pandas scikit-learn scipy fastcluster
 PY=bench/.venv/bin/python
 CSV=${CSV:-$OUT/demo500k.csv}
 [ -f "$CSV" ] || "$BIN" generate --rows 500000 --seed 42 --out "$CSV"

@@ -5,15 +5,12 @@
 # the update's share of the full rebuild. Targets: ≤ 45 s in total, ≤ 1 GiB per stage, update ≤ 5 %.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export RESULTS=${RESULTS:-$(pwd)/bench/out/results.tsv}
-. bench/record.sh
-BIN=.build/release/patroliq
+. bench/common.sh
 OUT=${OUT:-bench/out/e2e}
 ROWS=${ROWS:-8000000}
 APPEND_ROWS=${APPEND_ROWS:-800}
 CSV=${CSV:-bench/out/demo${ROWS}.csv}
 mkdir -p "$OUT"
-[ -x "$BIN" ] || swift build -c release --static-swift-stdlib --product patroliq
 [ -f "$CSV" ] || "$BIN" generate --rows "$ROWS" --seed 42 --out "$CSV"
 rm -rf "$OUT/tiles" "$OUT/geojson" "$OUT/ws.sqlite" "$OUT/ws.sqlite.previous"
 total=0

@@ -6,12 +6,9 @@
 # the ratio. PySAL goes into the git-ignored bench/.venv-gistar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${BIN:-.build/release/patroliq}
-[ -x "$BIN" ] || swift build -c release --static-swift-stdlib --product patroliq
+. bench/common.sh
 VENV=bench/.venv-gistar
-if ! "$VENV/bin/python" -c "import esda, libpysal, scipy" 2> /dev/null; then
-  python3 -m venv "$VENV" && "$VENV/bin/pip" install -q esda libpysal pandas
-fi
+peer_venv "$VENV" esda,libpysal,scipy esda libpysal pandas
 OUT=bench/out/gistar
 mkdir -p "$OUT"
 [ -f "$OUT/demo.csv" ] || "$BIN" generate --rows 500000 --seed 42 --out "$OUT/demo.csv" > /dev/null

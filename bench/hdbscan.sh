@@ -5,19 +5,13 @@
 # sampled incident). Prints times, ratio, agreement (ARI) and memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export RESULTS=${RESULTS:-$(pwd)/bench/out/results.tsv}
-. bench/record.sh
-BIN=.build/release/patroliq
+. bench/common.sh
 OUT=bench/out
 N=${N:-50000}
 MCS=${MCS:-250}
 MS=${MS:-25}
 mkdir -p "$OUT"
-[ -x "$BIN" ] || swift build -c release --static-swift-stdlib --product patroliq
-if ! bench/.venv/bin/python -c "import sklearn" 2>/dev/null; then
-  python3 -m venv bench/.venv
-  bench/.venv/bin/pip install -q pandas scikit-learn
-fi
+peer_venv bench/.venv sklearn pandas scikit-learn
 PY=bench/.venv/bin/python
 CSV=${CSV:-$OUT/demo500k.csv}
 [ -f "$CSV" ] || "$BIN" generate --rows 500000 --seed 42 --out "$CSV"

@@ -3,19 +3,13 @@
 # Prints best-of-N wall times and the ratio; also the peak RSS of an 8 M-row ingest (BIG=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export RESULTS=${RESULTS:-$(pwd)/bench/out/results.tsv}
-. bench/record.sh
-BIN=.build/release/patroliq
+. bench/common.sh
 OUT=bench/out
 RUNS=${RUNS:-3}
 mkdir -p "$OUT"
-[ -x "$BIN" ] || swift build -c release --static-swift-stdlib --product patroliq
 # The peer is pandas alone, as in the design notes' measurements: with pyarrow installed, pandas 3
 # switches to Arrow-backed strings and read_csv changes speed, so that case is reported separately.
-if [ ! -x bench/.venv-pandas/bin/python ]; then
-  python3 -m venv bench/.venv-pandas
-  bench/.venv-pandas/bin/pip install -q pandas
-fi
+peer_venv bench/.venv-pandas pandas pandas
 PY=bench/.venv-pandas/bin/python
 
 [ -f "$OUT/demo500k.csv" ] || "$BIN" generate --rows 500000 --seed 42 --out "$OUT/demo500k.csv"

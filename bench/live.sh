@@ -7,14 +7,10 @@
 # git-ignored bench/.venv (pandas, datashader, Pillow).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${BIN:-.build/release/patroliq}
+. bench/common.sh
 OUT=bench/out
 mkdir -p "$OUT"
-[ -x "$BIN" ] || swift build -c release --static-swift-stdlib --product patroliq
-if ! bench/.venv/bin/python -c "import datashader, PIL, pandas" 2> /dev/null; then
-  python3 -m venv bench/.venv
-  bench/.venv/bin/pip install -q pandas datashader pillow
-fi
+peer_venv bench/.venv datashader,PIL,pandas pandas datashader pillow
 PY=bench/.venv/bin/python
 CSV=${CSV:-$OUT/demo500k.csv}
 [ -f "$CSV" ] || "$BIN" generate --rows 500000 --seed 42 --out "$CSV" > /dev/null

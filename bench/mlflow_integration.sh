@@ -8,8 +8,7 @@ PY=bench/.venv/bin/python
 if ! [ -x "$PY" ] || ! "$PY" -c "import mlflow" 2>/dev/null; then
   echo "SKIP: mlflow is not installed in bench/.venv (bench/.venv/bin/pip install mlflow)"; exit 0
 fi
-BIN=.build/release/patroliq
-[ -x "$BIN" ] || swift build -c release --static-swift-stdlib --product patroliq
+. bench/common.sh
 WORK=$(mktemp -d)
 PORT=${PORT:-5055}
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT

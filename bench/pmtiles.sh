@@ -5,12 +5,10 @@
 # metadata (name, bounds, the legend) and header zooms are compared. Installs pmtiles into bench/.venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${BIN:-.build/release/patroliq}
+. bench/common.sh
 OUT=bench/out/pmtiles
 mkdir -p "$OUT"
-[ -x "$BIN" ] || swift build -c release --static-swift-stdlib --product patroliq
-[ -x bench/.venv/bin/python ] || python3 -m venv bench/.venv
-bench/.venv/bin/python -c "import pmtiles" 2> /dev/null || bench/.venv/bin/pip install -q pmtiles
+peer_venv bench/.venv pmtiles pmtiles
 PY=bench/.venv/bin/python
 CSV=${CSV:-bench/out/demo500k.csv}
 [ -f "$CSV" ] || "$BIN" generate --rows 500000 --seed 42 --out "$CSV" > /dev/null

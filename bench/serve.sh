@@ -4,15 +4,12 @@
 # p99 latency, 5xx count, and the ratio. Needs wrk and nginx (Debian packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export RESULTS=${RESULTS:-$(pwd)/bench/out/results.tsv}
-. bench/record.sh
-BIN=.build/release/patroliq
+. bench/common.sh
 OUT=$(pwd)/bench/out/serve
 DURATION=${DURATION:-30}
 PORT=${PORT:-8097}
 NGINX_PORT=${NGINX_PORT:-8098}
 for tool in wrk nginx; do command -v $tool > /dev/null || { echo "SKIP: $tool not installed (apt-get install wrk nginx)"; exit 0; }; done
-[ -x "$BIN" ] || swift build -c release --static-swift-stdlib --product patroliq
 mkdir -p "$OUT"
 cd "$OUT"
 if [ ! -f tiles/all.mbtiles ]; then

@@ -4,17 +4,11 @@
 # the stores are then checked with gdalinfo and pngcheck when those are installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export RESULTS=${RESULTS:-$(pwd)/bench/out/results.tsv}
-. bench/record.sh
-BIN=.build/release/patroliq
+. bench/common.sh
 OUT=bench/out
 mkdir -p "$OUT"
-[ -x "$BIN" ] || swift build -c release --static-swift-stdlib --product patroliq
 # datashader exports PNG through Pillow, which it does not install itself.
-if ! bench/.venv/bin/python -c "import datashader, PIL" 2>/dev/null; then
-  python3 -m venv bench/.venv
-  bench/.venv/bin/pip install -q pandas datashader pillow
-fi
+peer_venv bench/.venv datashader,PIL pandas datashader pillow
 PY=bench/.venv/bin/python
 CSV=${CSV:-$OUT/demo500k.csv}
 [ -f "$CSV" ] || "$BIN" generate --rows 500000 --seed 42 --out "$CSV"

@@ -5,14 +5,10 @@
 # embeddings. Peers go into the git-ignored bench/.venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${BIN:-.build/release/patroliq}
+. bench/common.sh
 OUT=bench/out
 mkdir -p "$OUT"
-[ -x "$BIN" ] || swift build -c release --static-swift-stdlib --product patroliq
-if ! bench/.venv/bin/python -c "import openTSNE, sklearn" 2> /dev/null; then
-  python3 -m venv bench/.venv
-  bench/.venv/bin/pip install -q numpy scikit-learn openTSNE
-fi
+peer_venv bench/.venv openTSNE,sklearn numpy scikit-learn openTSNE
 CSV=${CSV:-$OUT/demo500k.csv}
 [ -f "$CSV" ] || "$BIN" generate --rows 500000 --seed 42 --out "$CSV" > /dev/null
 "$BIN" ingest "$CSV" --workspace "$OUT/tsne.sqlite" > /dev/null
