@@ -77,52 +77,36 @@ public struct HDBSCAN: Sendable {
         var bound = [Double](repeating: .infinity, count: n)
         while from.count < n - 1 {
             // Guesses from the nearest neighbours, and each component's bound.
-            comp.withUnsafeBufferPointer { cb in
-                bestOf.withUnsafeMutableBufferPointer { bb in
-                    let c = UncheckedSendable(cb)
-                    let b = UncheckedSendable(bb)
-                    parallelRanges(n, parts: workerCount * 4, minimum: 4096) { range, _ in
-                        for a in range {
-                            var best = EdgeKey.none
-                            for t in 0..<kept {
-                                let j = Int(neighbours[a * kept + t])
-                                guard j >= 0 else { break }
-                                guard c.value[j] != c.value[a] else { continue }
-                                let d = pts[j] - pts[a]
-                                let e = EdgeKey(a, j, max((d * d).sum(), core2[a], core2[j]))
-                                if e < best { best = e }
-                            }
-                            b.value[a] = best
-                        }
-                    }
+            eachPoint(&bestOf, comp: comp, parts: workerCount * 4, minimum: 4096) { a, c, _ in
+                var best = EdgeKey.none
+                for t in 0..<kept {
+                    let j = Int(neighbours[a * kept + t])
+                    guard j >= 0 else { break }
+                    guard c[j] != c[a] else { continue }
+                    let d = pts[j] - pts[a]
+                    let e = EdgeKey(a, j, max((d * d).sum(), core2[a], core2[j]))
+                    if e < best { best = e }
                 }
+                return best
             }
             for i in 0..<n { bound[i] = .infinity }
             for a in 0..<n { bound[Int(comp[a])] = min(bound[Int(comp[a])], bestOf[a].w) }
             // Exact answers for the points that can still beat their component's bound.
-            comp.withUnsafeBufferPointer { cb in
-                bestOf.withUnsafeMutableBufferPointer { bb in
-                    let c = UncheckedSendable(cb)
-                    let b = UncheckedSendable(bb)
-                    parallelRanges(n, parts: workerCount * 8, minimum: 1024) { range, _ in
-                        for a in range {
-                            let ca = c.value[a]
-                            let limit = bound[Int(ca)]
-                            guard core2[a] <= limit else { continue }
-                            var best = b.value[a]
-                            grid.searchRings(
-                                around: pts[a], done: { g in g > min(best.w, limit) },
-                                visit: { j, d2 in
-                                    guard c.value[j] != ca else { return }
-                                    let w = max(d2, core2[a], core2[j])
-                                    guard w <= best.w else { return }
-                                    let e = EdgeKey(a, j, w)
-                                    if e < best { best = e }
-                                })
-                            b.value[a] = best
-                        }
-                    }
-                }
+            eachPoint(&bestOf, comp: comp, parts: workerCount * 8, minimum: 1024) { a, c, guess in
+                let ca = c[a]
+                let limit = bound[Int(ca)]
+                guard core2[a] <= limit else { return guess }
+                var best = guess
+                grid.searchRings(
+                    around: pts[a], done: { g in g > min(best.w, limit) },
+                    visit: { j, d2 in
+                        guard c[j] != ca else { return }
+                        let w = max(d2, core2[a], core2[j])
+                        guard w <= best.w else { return }
+                        let e = EdgeKey(a, j, w)
+                        if e < best { best = e }
+                    })
+                return best
             }
             // Each component's lightest edge joins the tree (one edge chosen by both ends counts once).
             var chosen = [Int32: EdgeKey]()
@@ -140,6 +124,22 @@ public struct HDBSCAN: Sendable {
             for i in 0..<n { comp[i] = Int32(uf.find(i)) }
         }
         return (from, to, weight)
+    }
+
+    /// `best[a] = body(a, comp, best[a])` for every point, on all cores in `parts` parts: each part writes
+    /// only its own points' entries and reads the components, which no part changes.
+    private static func eachPoint(
+        _ best: inout [EdgeKey], comp: [Int32], parts: Int, minimum: Int,
+        _ body: (Int, UnsafeBufferPointer<Int32>, EdgeKey) -> EdgeKey
+    ) {
+        comp.withUnsafeBufferPointer { cb in
+            best.withUnsafeMutableBufferPointer { bb in
+                let (c, b) = (UncheckedSendable(cb), UncheckedSendable(bb))
+                parallelRanges(bb.count, parts: parts, minimum: minimum) { range, _ in
+                    for a in range { b.value[a] = body(a, c.value, b.value[a]) }
+                }
+            }
+        }
     }
 }
 
