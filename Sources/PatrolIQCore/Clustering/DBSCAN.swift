@@ -70,16 +70,8 @@ public struct DBSCAN: Sendable {
         guard n > 0 else { return DBSCANResult(labels: [], isCore: [], clusterCount: 0) }
         let side = eps / 2.0.squareRoot()
         let eps2 = eps * eps
-        var minX = Double.infinity
-        var minY = Double.infinity
-        var maxX = -Double.infinity
-        var maxY = -Double.infinity
-        for p in pts {
-            minX = min(minX, p.x)
-            minY = min(minY, p.y)
-            maxX = max(maxX, p.x)
-            maxY = max(maxY, p.y)
-        }
+        let (lo, hi) = boundingBox(pts)
+        let (minX, minY, maxX, maxY) = (lo.x, lo.y, hi.x, hi.y)
         let cols = Int(((maxX - minX) / side).rounded(.down)) + 1
         let rows = Int(((maxY - minY) / side).rounded(.down)) + 1
         // Cells as a sorted list (counting sort by cell id): members of cell c are order[start[c]..<start[c+1]].

@@ -13,13 +13,7 @@ struct PointGrid: Sendable {
     /// A grid whose cells hold about `perCell` points on average over the occupied extent.
     init(_ points: [SIMD2<Double>], perCell: Double) {
         self.points = points
-        var lo = SIMD2(Double.infinity, .infinity)
-        var hi = -lo
-        for p in points {
-            lo = pointwiseMin(lo, p)
-            hi = pointwiseMax(hi, p)
-        }
-        if points.isEmpty { (lo, hi) = (.zero, .zero) }
+        let (lo, hi) = boundingBox(points)
         let span = hi - lo
         let area = max(span.x * span.y, 1)
         // At most ~4 cells per point, and never so many that the table dwarfs the points.

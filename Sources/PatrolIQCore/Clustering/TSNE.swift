@@ -310,12 +310,7 @@ struct QuadTree: Sendable {
     init(_ y: [SIMD2<Double>]) {
         points = y
         order = Array(0..<Int32(y.count))
-        var lo = y.first ?? .zero
-        var hi = lo
-        for p in y {
-            lo = pointwiseMin(lo, p)
-            hi = pointwiseMax(hi, p)
-        }
+        let (lo, hi) = boundingBox(y)
         let side = max(hi.x - lo.x, hi.y - lo.y) * (1 + 1e-9) + 1e-12
         nodes.reserveCapacity(2 * y.count)
         build(0, y.count, lo: lo, side: side, depth: 0)

@@ -91,20 +91,14 @@ public struct DensityRaster: Sendable {
         let (factor, sigma, radius) = kernel(zoom: zoom, bandwidth: bandwidth, centerLat: centerLat, tileSize: tileSize)
         let size = Double(tileSize) * Double(1 << zoom)
         let f = Double(factor)
-        guard var lo = units.first else {
+        guard !units.isEmpty else {
             return DensityRaster(
                 zoom: zoom, tileSize: tileSize, factor: factor, origin: .zero, width: 0, height: 0, values: [],
                 sigma: sigma)
         }
         // Extent of the points in raster cells: scaling is monotone, so the scaled extremes are the
         // extremes of the scaled points, bit for bit.
-        var hi = lo
-        for u in units {
-            if u.x < lo.x { lo.x = u.x }
-            if u.y < lo.y { lo.y = u.y }
-            if u.x > hi.x { hi.x = u.x }
-            if u.y > hi.y { hi.y = u.y }
-        }
+        let (lo, hi) = boundingBox(units)
         let (minX, minY) = (lo.x * size / f, lo.y * size / f)
         let (maxX, maxY) = (hi.x * size / f, hi.y * size / f)
         let ox = (minX - 0.5).rounded(.down) - Double(radius)

@@ -17,12 +17,7 @@ public struct MetricDensityGrid: Sendable {
         guard !points.isEmpty else {
             return MetricDensityGrid(origin: .zero, cell: requested, width: 0, height: 0, values: [])
         }
-        var lo = points[0]
-        var hi = points[0]
-        for p in points {
-            lo = pointwiseMin(lo, p)
-            hi = pointwiseMax(hi, p)
-        }
+        var (lo, hi) = boundingBox(points)
         let margin = 3 * bandwidth + 2 * requested
         lo -= SIMD2(repeating: margin)
         hi += SIMD2(repeating: margin)

@@ -123,15 +123,7 @@ public enum GeoJSONExport {
             // Incidents per region: points at or above the level, located by bounding box then polygon.
             var counts = [Int](repeating: 0, count: regions.count)
             let indexed = regions.map(IndexedPolygon.init)
-            let boxes = regions.map { r -> (SIMD2<Double>, SIMD2<Double>) in
-                var lo = r.exterior[0]
-                var hi = r.exterior[0]
-                for p in r.exterior {
-                    lo = pointwiseMin(lo, p)
-                    hi = pointwiseMax(hi, p)
-                }
-                return (lo, hi)
-            }
+            let boxes = regions.map { boundingBox($0.exterior) }
             for (i, p) in points.enumerated() where values[i] >= level {
                 for (k, b) in boxes.enumerated() where p.x >= b.0.x && p.x <= b.1.x && p.y >= b.0.y && p.y <= b.1.y {
                     if indexed[k].contains(p) {

@@ -21,13 +21,7 @@ public struct HotspotGrid: Sendable {
     /// `area` are all incidents (x, y in metres); `selected` says which of them are counted.
     public init(area: [SIMD2<Double>], selected: (Int) -> Bool, cellSize: Double) {
         self.cellSize = cellSize
-        var lo = SIMD2(Double.infinity, .infinity)
-        var hi = -lo
-        for p in area {
-            lo = pointwiseMin(lo, p)
-            hi = pointwiseMax(hi, p)
-        }
-        if area.isEmpty { (lo, hi) = (.zero, .zero) }
+        let (lo, hi) = boundingBox(area)
         origin = lo
         let w = Int(((hi.x - lo.x) / cellSize).rounded(.down)) + 1
         let h = Int(((hi.y - lo.y) / cellSize).rounded(.down)) + 1
