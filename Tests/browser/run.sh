@@ -33,15 +33,26 @@ sed -i "s/,BATTERY,/,$PAYLOAD,/" d.csv
 "$BIN" serve --port "$PORT" --web "$WEB" --log-level warning > serve.log 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$T"' EXIT
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/health" > /dev/null && break; sleep 0.2; done
+# Waits until the server on port $1 answers /health.
+wait_health() { for _ in $(seq 50); do curl -sf "http://127.0.0.1:$1/health" > /dev/null && break; sleep 0.2; done; }
+wait_health "$PORT"
 pass=0 fail=0
 check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+# The page at $1 once its scripts have settled: the DOM in $dom, its <body> tag in $body.
+load() {
+  dom=$(timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --window-size=1280,900 \
+    --virtual-time-budget=20000 --dump-dom "$1" 2> /dev/null)
+  body=$(grep -o '<body[^>]*>' <<< "$dom" | head -1)
+}
+# A screenshot of the page at $1, $2 px wide, to $3.
+shot() {
+  timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars \
+    --window-size="$2",900 --virtual-time-budget=20000 --screenshot="$3" "$1" > /dev/null 2>&1
+}
 PLAN_QUERY="day=fri&hours=22-6&cells=12"  # in the page URL each name gets a plan_ prefix
 for view in map temporal stats runs plan; do
   url="http://127.0.0.1:$PORT/?basemap=none&feature=kmeans-0&projection=tsne&plan_${PLAN_QUERY//&/&plan_}#$view"
-  dom=$(timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --window-size=1280,900 \
-    --virtual-time-budget=20000 --dump-dom "$url" 2> /dev/null)
-  body=$(grep -o '<body[^>]*>' <<< "$dom" | head -1)
+  load "$url"
   echo "$view: $body"
   check "$view ready" '[[ "$body" == *data-ready=\"true\"* ]]'
   check "$view without JavaScript errors" '[[ "$body" == *data-errors=\"0\"* ]]'
@@ -75,8 +86,7 @@ for view in map temporal stats runs plan; do
       check "plan CSV download offered" 'grep -q "href=\"/api/plan.csv?day=fri" <<< "$dom"' ;;
   esac
   for width in 1280 1920; do
-    timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars \
-      --window-size=$width,900 --virtual-time-budget=20000 --screenshot="$SHOTS/$view-$width.png" "$url" > /dev/null 2>&1
+    shot "$url" "$width" "$SHOTS/$view-$width.png"
     check "$view screenshot at $width px saved" '[ -s "$SHOTS/$view-$width.png" ]'
   done
   # No table wider than its box unless the box scrolls (the page reports it as data-overflow).
@@ -86,9 +96,7 @@ done
 FILTER="types=THEFT&hours=22-4&days=fri,sat"
 want=$(curl -sf "http://127.0.0.1:$PORT/api/stats?$FILTER" | grep -o '"total":[0-9]*' | head -1 | cut -d: -f2)
 for view in stats map; do
-  dom=$(timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --window-size=1280,900 \
-    --virtual-time-budget=20000 --dump-dom "http://127.0.0.1:$PORT/?basemap=none&$FILTER#$view" 2> /dev/null)
-  body=$(grep -o '<body[^>]*>' <<< "$dom" | head -1)
+  load "http://127.0.0.1:$PORT/?basemap=none&$FILTER#$view"
   echo "filter $view: $body (api total $want)"
   check "filtered $view without JavaScript errors" '[[ "$body" == *data-errors=\"0\"* ]]'
   check "filtered $view count equals /api/stats" '[ -n "$want" ] && [[ "$body" == *data-filter-total=\"$want\"* ]]'
@@ -101,15 +109,12 @@ for view in stats map; do
 done
 # Compare mode: filter B (kept in the URL) on a second, synchronised map.
 url="http://127.0.0.1:$PORT/?basemap=none&$FILTER&compare=types%3DASSAULT%26days%3Dweekend#map"
-dom=$(timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --window-size=1280,900 \
-  --virtual-time-budget=20000 --dump-dom "$url" 2> /dev/null)
-body=$(grep -o '<body[^>]*>' <<< "$dom" | head -1)
+load "$url"
 echo "compare: $body"
 check "compare without JavaScript errors" '[[ "$body" == *data-errors=\"0\"* ]]'
 check "compare draws both maps" '[[ "$body" == *data-compare=\"on\"* ]] && [[ "$body" =~ data-tiles-b=\"[1-9] ]] && [[ "$body" =~ data-tiles=\"[1-9] ]]'
 check "compare map B carries filter B" 'grep -q "/tiles/live/[0-9]*/[0-9]*/[0-9]*.png?types=ASSAULT&amp;days=weekend" <<< "$dom"'
-timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars \
-  --window-size=1280,900 --virtual-time-budget=20000 --screenshot="$SHOTS/map-compare-1280.png" "$url" > /dev/null 2>&1
+shot "$url" 1280 "$SHOTS/map-compare-1280.png"
 # Two cities in one server: the switcher, each city's own numbers, the side-by-side comparison.
 "$BIN" generate --rows 6000 --seed 77 --out s.csv > /dev/null
 "$BIN" ingest s.csv --workspace spr.sqlite > /dev/null
@@ -118,13 +123,11 @@ PORT2=$((PORT + 1))
   --geojson chicago=geojson --workspace springfield=spr.sqlite > serve2.log 2>&1 &
 SERVER2=$!
 trap 'kill $SERVER $SERVER2 2>/dev/null; rm -rf "$T"' EXIT
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT2/health" > /dev/null && break; sleep 0.2; done
+wait_health "$PORT2"
 want=$(curl -sf "http://127.0.0.1:$PORT2/c/springfield/api/stats" | grep -o '"total":[0-9]*' | head -1 | cut -d: -f2)
 for view in stats cities; do
   url="http://127.0.0.1:$PORT2/?basemap=none&city=springfield#$view"
-  dom=$(timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --window-size=1280,900 \
-    --virtual-time-budget=20000 --dump-dom "$url" 2> /dev/null)
-  body=$(grep -o '<body[^>]*>' <<< "$dom" | head -1)
+  load "$url"
   echo "city $view: $body (springfield total $want)"
   check "city $view without JavaScript errors" '[[ "$body" == *data-errors=\"0\"* ]]'
   check "city switcher lists both cities" 'grep -q "<option value=\"springfield\">springfield</option>" <<< "$dom" && grep -q "<option value=\"chicago\">" <<< "$dom"'
@@ -133,8 +136,7 @@ for view in stats cities; do
     cities)
       check "cities compared side by side" '[[ "$body" == *data-cities-compare=\"springfield,chicago\"* ]]'
       check "comparison shows incidents per km²" 'grep -q "incidents per km²" <<< "$dom"'
-      timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars \
-        --window-size=1280,900 --virtual-time-budget=20000 --screenshot="$SHOTS/cities-1280.png" "$url" > /dev/null 2>&1 ;;
+      shot "$url" 1280 "$SHOTS/cities-1280.png" ;;
   esac
 done
 echo "browser: $pass passed, $fail failed"
