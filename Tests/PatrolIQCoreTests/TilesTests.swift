@@ -69,6 +69,34 @@ import Testing
         #expect(drawn > 0 && skipped > 0)
     }
 
+    @Test(arguments: [60.0, 150.0, 400.0, 1000.0])
+    func zoomRastersEqualFreshBuilds(bandwidth: Double) {
+        // Zooms that share a lattice reuse one raster; every zoom's raster, cap and tile must still be a
+        // fresh build's bit for bit, and at least the street zooms must actually share.
+        var rng = SeededRandom(seed: 8)
+        let lon = (0..<3000).map { _ in -87.64 + rng.gaussian() * 0.03 }
+        let lat = (0..<3000).map { _ in 41.88 + rng.gaussian() * 0.02 }
+        let units = DensityRaster.units(lon: lon, lat: lat)
+        var ladder = ZoomRasters(
+            units: units, bandwidth: bandwidth, centerLat: 41.88, tileSize: 256, capQuantile: 0.995)
+        var shared = 0
+        var previous: DensityRaster?
+        for z in 8...17 {
+            let (r, cap) = ladder.raster(zoom: z)
+            let fresh = DensityRaster.build(units: units, zoom: z, bandwidth: bandwidth, centerLat: 41.88)
+            #expect(r.values == fresh.values && r.origin == fresh.origin && r.factor == fresh.factor, "zoom \(z)")
+            #expect(r.width == fresh.width && r.height == fresh.height && r.sigma == fresh.sigma)
+            #expect(cap == fresh.colourCap(0.995))
+            let (tx, ty) = WebMercator.tile(lon: -87.64, lat: 41.88, zoom: z)
+            #expect(r.tile(x: tx, y: ty) == fresh.tile(x: tx, y: ty))
+            if let previous, previous.relabelled(zoom: z, bandwidth: bandwidth, centerLat: 41.88) != nil {
+                shared += 1
+            }
+            previous = r
+        }
+        #expect(shared >= 3, "bandwidth \(bandwidth): \(shared) zooms shared")
+    }
+
     @Test func tilesAreSeamless() {
         var rng = SeededRandom(seed: 3)
         let lon = (0..<3000).map { _ in -87.64 + rng.gaussian() * 0.01 }

@@ -61,10 +61,10 @@ public enum TileRenderer {
         let units = DensityRaster.groupedByArea(units)
         let tileSize = 256 * o.scale
         var caps: [String: Float] = [:]
+        var rasters = ZoomRasters(
+            units: units, bandwidth: o.bandwidth, centerLat: centerLat, tileSize: tileSize, capQuantile: o.capQuantile)
         for z in o.minZoom...o.maxZoom {
-            let raster = DensityRaster.build(
-                units: units, zoom: z, bandwidth: o.bandwidth, centerLat: centerLat, tileSize: tileSize)
-            let cap = raster.colourCap(o.capQuantile)
+            let (raster, cap) = rasters.raster(zoom: z)
             caps[String(z)] = cap
             if let gridOut {
                 try GridExport.writeASCII(raster, to: gridOut + "/\(layer.name)_z\(z).asc", lat: centerLat)

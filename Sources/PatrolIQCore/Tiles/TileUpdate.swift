@@ -96,10 +96,10 @@ public enum TileUpdate {
                 path: path, outcome: .updated, rendered: 0, replaced: 0, removed: 0, unchanged: 0, recoloured: [],
                 seconds: Date().timeIntervalSince(start))
         }
+        var rasters = ZoomRasters(
+            units: units, bandwidth: o.bandwidth, centerLat: centerLat, tileSize: tileSize, capQuantile: o.capQuantile)
         for z in o.minZoom...o.maxZoom {
-            let raster = DensityRaster.build(
-                units: units, zoom: z, bandwidth: o.bandwidth, centerLat: centerLat, tileSize: tileSize)
-            let cap = raster.colourCap(o.capQuantile)
+            let (raster, cap) = rasters.raster(zoom: z)
             caps[String(z)] = cap
             let covered = raster.coveredTiles()
             let coveredSet = Set(covered.map { SIMD2($0.x, $0.y) })
