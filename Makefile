@@ -1,6 +1,6 @@
 # PatrolIQ: one place for the set-up steps the README's quick start runs.
 SWIFT ?= swift
-APT_PACKAGES = pkg-config libpng-dev libsqlite3-dev zlib1g-dev libjs-leaflet libjs-chart.js
+APT_PACKAGES = pkg-config libpng-dev libsqlite3-dev zlib1g-dev libdeflate-dev libjs-leaflet libjs-chart.js
 BIN = .build/release/patroliq
 DEMO_ROWS ?= 200000
 WORKSPACE ?= workspace.sqlite

@@ -29,11 +29,14 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CDeflate", pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]),
         .target(name: "CNumberFormat"),
         .target(
             name: "PatrolIQCore",
             dependencies: [
-                "CPNG", "CSQLite", "CZlib", "CNumberFormat", .product(name: "Crypto", package: "swift-crypto"),
+                "CPNG", "CSQLite", "CZlib", "CDeflate", "CNumberFormat", .product(name: "Crypto", package: "swift-crypto"),
             ],
             // Hot loops mutate class-owned buffers; the pipeline hands each to one thread at a time,
             // so dynamic exclusivity checks only cost time (about a fifth of ingest). Debug builds are

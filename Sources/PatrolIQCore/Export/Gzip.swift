@@ -9,21 +9,10 @@ public enum Gzip {
     }
 }
 
-/// zlib's deflate with its search parameters exposed (`deflateTune`), for PNG image data.
+/// zlib's deflate, for gzip and zlib streams.
 enum Deflate {
-    /// `deflateTune`'s four limits: a match this long shortens the search (good), lazy matching stops
-    /// above this length (lazy), a match this long ends the search (nice), and the hash chain depth (chain).
-    struct Tuning: Sendable {
-        var good: Int32
-        var lazy: Int32
-        var nice: Int32
-        var chain: Int32
-    }
-
     /// A zlib (windowBits 15) or gzip (15 + 16) stream of `input`.
-    static func compress(_ input: [UInt8], windowBits: Int32 = 15, level: Int32 = 6, tuning: Tuning? = nil)
-        -> [UInt8]?
-    {
+    static func compress(_ input: [UInt8], windowBits: Int32 = 15, level: Int32 = 6) -> [UInt8]? {
         var stream = z_stream()
         guard
             deflateInit2_(
@@ -31,7 +20,6 @@ enum Deflate {
                 Int32(MemoryLayout<z_stream>.size)) == Z_OK
         else { return nil }
         defer { deflateEnd(&stream) }
-        if let t = tuning, deflateTune(&stream, t.good, t.lazy, t.nice, t.chain) != Z_OK { return nil }
         var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))) + 32)
         var input = input
         let status = input.withUnsafeMutableBufferPointer { ip in

@@ -10,13 +10,8 @@ public enum PNGCodec {
         public let description: String
     }
 
-    /// zlib level 6 with a shorter hash-chain search and lazier matching (good 16, lazy 32, nice 258,
-    /// chain 24 instead of 8, 16, 128, 128): heatmap rows repeat the row above with small shifts, where
-    /// level 6's deep chain search buys little. Measured on 8 M incidents' tiles: 28 % less deflate time
-    /// for 2–9 % more bytes.
-    static let tileDeflate = Deflate.Tuning(good: 16, lazy: 32, nice: 258, chain: 24)
-
-    /// Encodes `indices` (width × height palette indices) with `palette` (RGBA per entry).
+    /// Encodes `indices` (width × height palette indices) with `palette` (RGBA per entry), the image
+    /// data deflated at `compression` (libdeflate's levels, 1–12).
     public static func encodePalette(
         width: Int, height: Int, indices: [UInt8], palette rgba: [UInt8], compression: Int32 = 6
     ) throws -> [UInt8] {
@@ -56,8 +51,8 @@ public enum PNGCodec {
         // 5 % of a render.
         png_set_check_for_invalid_index(png, 0)
         png_write_info(png, info)
-        // The image data: every row behind filter byte 0 (none), deflated here rather than by libpng so
-        // that zlib's search can be tuned for heatmaps (see `tileDeflate`); libpng writes the chunk.
+        // The image data: every row behind filter byte 0 (none), deflated by libdeflate (`ImageDeflate`)
+        // rather than by libpng's zlib; libpng writes the chunks.
         var raw = [UInt8](repeating: 0, count: height * (width + 1))
         raw.withUnsafeMutableBufferPointer { rp in
             indices.withUnsafeBufferPointer { ip in
@@ -66,8 +61,9 @@ public enum PNGCodec {
                 }
             }
         }
-        guard let idat = Deflate.compress(raw, level: compression, tuning: compression == 6 ? tileDeflate : nil)
-        else { throw Failure(description: "zlib: cannot compress") }
+        guard let idat = raw.withUnsafeBufferPointer({ ImageDeflate.zlib($0, level: compression) }) else {
+            throw Failure(description: "libdeflate: cannot compress")
+        }
         png_write_chunk(png, Array("IDAT".utf8), idat, idat.count)
         png_write_chunk(png, Array("IEND".utf8), nil, 0)
         return sink.value

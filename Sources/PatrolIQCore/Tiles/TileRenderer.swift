@@ -32,9 +32,9 @@ public struct TileSummary: Sendable, Codable {
 /// Renders density rasters to PNG tiles in an MBTiles store.
 public enum TileRenderer {
     /// Raised whenever the same data would render to other bytes (pixels or PNG encoding); stored in
-    /// each store's legend. 2: deflate tuned for heatmaps (`PNGCodec.tileDeflate`); 3: points splatted
-    /// grouped by area (`DensityRaster.groupedByArea`).
-    public static let version = 3
+    /// each store's legend. 2: zlib's deflate tuned for heatmaps; 3: points splatted grouped by area
+    /// (`DensityRaster.groupedByArea`); 4: image data deflated by libdeflate (`ImageDeflate`).
+    public static let version = 4
 
     public typealias Progress = @Sendable (_ zoom: Int, _ tiles: Int) -> Void
 
