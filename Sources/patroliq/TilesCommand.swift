@@ -145,10 +145,12 @@ struct Tiles: ParsableCommand {
             // Two layers at a time: one's serial steps (splat, cap, store writes) overlap the other's
             // encoding, which alone keeps both cores busy only part of the time. Each store is the same
             // whatever the order; the summaries are printed in layer order.
+            let all = LayerUnits(longitude: t.longitude, latitude: t.latitude)
             let results: [TileSummary?] = try Self.twoAtATime(layers.count) { i in
                 let layer = layers[i]
-                let (units, bounds) = Self.units(
-                    layer, t, passes: passes, typeCode: typeCodes[i], patterns: patternLabels)
+                let (units, bounds) = all.units {
+                    passes[$0] && layer.includes($0, table: t, typeCode: typeCodes[i], patternLabels: patternLabels)
+                }
                 guard let bounds else { return nil }
                 let path = out ?? "\(dir)/\(layer.name)\(suffix).mbtiles"
                 let name = layer.name
@@ -174,31 +176,6 @@ struct Tiles: ParsableCommand {
             print(
                 "tiles: \(chosen.count) layer(s), \(total.tiles) tiles, \(total.bytes) bytes in \(String(format: "%.2f", Date().timeIntervalSince(start))) s"
             )
-        }
-
-        /// A layer's incidents (longitude, latitude) and their bounds (nil when there are none).
-        static func points(
-            _ layer: TileLayer, _ t: IncidentTable, passes: [Bool], typeCode: Int32?, patterns: [Int32]?
-        ) -> ([Double], [Double], GeoBounds?) {
-            var lon: [Double] = []
-            var lat: [Double] = []
-            for i in 0..<t.count
-            where passes[i] && layer.includes(i, table: t, typeCode: typeCode, patternLabels: patterns) {
-                lon.append(t.longitude[i])
-                lat.append(t.latitude[i])
-            }
-            guard let a = lon.min(), let b = lat.min(), let c = lon.max(), let d = lat.max() else {
-                return (lon, lat, nil)
-            }
-            return (lon, lat, GeoBounds(minLon: a, minLat: b, maxLon: c, maxLat: d))
-        }
-
-        /// A layer's incidents on the Web Mercator unit square and their bounds (nil when there are none).
-        static func units(
-            _ layer: TileLayer, _ t: IncidentTable, passes: [Bool], typeCode: Int32?, patterns: [Int32]?
-        ) -> ([SIMD2<Double>], GeoBounds?) {
-            let (lon, lat, bounds) = points(layer, t, passes: passes, typeCode: typeCode, patterns: patterns)
-            return (DensityRaster.groupedByArea(DensityRaster.units(lon: lon, lat: lat)), bounds)
         }
 
         /// `body(0..<n)` on two threads, each taking the next index when done; results in index order.
@@ -230,7 +207,6 @@ struct Tiles: ParsableCommand {
             let log = try w.appendLog()
             let t = try w.incidents(columns: ["latitude", "longitude", "type", "hour", "weekday", "weekend"])
             let names = try w.dictionaries().type
-            let passes = [Bool](repeating: true, count: t.count)
             let store = RunStore(w)
             let latest = try store.hasRuns ? store.list().last : nil
             let patternLabels = try latest.flatMap { try store.labels(run: $0.id)["temporal"] }
@@ -292,14 +268,16 @@ struct Tiles: ParsableCommand {
             }
             // Two stores at a time, as a render does; messages in store order.
             let (workList, fingerprint, centerLat) = (jobs, info.fingerprint, info.projection.originLat)
+            let all = LayerUnits(longitude: t.longitude, latitude: t.latitude)
             let results: [(message: String, tiles: Int, updated: Bool)?] = try Self.twoAtATime(workList.count) { i in
                 let job = workList[i]
-                let (lon, lat, bounds) = Self.points(
-                    job.layer, t, passes: passes, typeCode: job.typeCode, patterns: patternLabels)
+                let (units, bounds) = all.units {
+                    job.layer.includes($0, table: t, typeCode: job.typeCode, patternLabels: patternLabels)
+                }
                 guard let bounds else { return nil }
                 if let changed = job.changed {
                     let s = try TileUpdate.update(
-                        path: job.path, legend: job.legend, layer: job.layer, lon: lon, lat: lat,
+                        path: job.path, legend: job.legend, layer: job.layer, units: units,
                         centerLat: centerLat, bounds: bounds, options: job.options, description: job.description,
                         sourceFingerprint: fingerprint, changed: changed)
                     return (
@@ -311,7 +289,7 @@ struct Tiles: ParsableCommand {
                     )
                 }
                 let s = try TileRenderer.render(
-                    layer: job.layer, lon: lon, lat: lat, centerLat: centerLat, bounds: bounds, to: job.path,
+                    layer: job.layer, units: units, centerLat: centerLat, bounds: bounds, to: job.path,
                     options: job.options, description: job.description, sourceFingerprint: fingerprint)
                 return (
                     "rendered \(job.path) again whole (\(job.isPattern ? "temporal patterns change with each run" : job.otherRenderer ? "made by another version of the renderer" : "no record of the changes since it was made")): \(s.tiles) tiles, \(String(format: "%.2f", s.seconds)) s",

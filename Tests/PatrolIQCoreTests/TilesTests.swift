@@ -154,6 +154,15 @@ import Testing
         // Palette PNG with tRNS: entry 0 is transparent.
         #expect(ramp.rgba[3] == 0)
         #expect(throws: PNGCodec.Failure.self) { try PNGCodec.decode([1, 2, 3, 4, 5, 6, 7, 8, 9]) }
+        // The indices read back for `tiles --update`'s comparison: exactly, and nothing from other images.
+        #expect(PNGCodec.paletteIndices(png, width: 256, height: 256) == idx)
+        #expect(PNGCodec.paletteIndices(png, width: 512, height: 256) == nil)
+        #expect(PNGCodec.paletteIndices(Array(png.prefix(png.count / 2)), width: 256, height: 256) == nil)
+        #expect(PNGCodec.paletteIndices(Array(png.prefix(8)) + [0, 0, 0, 9], width: 256, height: 256) == nil)
+        // The stream's last byte (its Adler-32, before the IDAT CRC and the 12-byte IEND) damaged.
+        var damaged = png
+        damaged[damaged.count - 17] ^= 0xFF
+        #expect(PNGCodec.paletteIndices(damaged, width: 256, height: 256) == nil)
     }
 
     @Test func mbtilesSchemaMetadataAndTMSRows() throws {

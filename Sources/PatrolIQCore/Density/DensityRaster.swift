@@ -47,7 +47,17 @@ public struct DensityRaster: Sendable {
     /// the whole raster at random. Two points keep their relative order whatever else is added, so a
     /// cell's sum still adds its points in one order (what `tiles --update` relies on).
     public static func groupedByArea(_ units: [SIMD2<Double>]) -> [SIMD2<Double>] {
-        guard units.count > 1 else { return units }
+        guard let order = areaOrder(units) else { return units }
+        return order.map { units[Int($0)] }
+    }
+
+    /// The permutation `groupedByArea` applies (positions in grouped order); nil when it keeps the
+    /// order: the points are grouped already, or spread too vastly for a table (not a city).
+    ///
+    /// Being stable, the grouped order of any subset of the points is this order with the others left
+    /// out whenever the whole set gets one (a subset's extent is no larger): `LayerUnits` relies on it.
+    public static func areaOrder(_ units: [SIMD2<Double>]) -> [Int32]? {
+        guard units.count > 1, units.count < Int(Int32.max) else { return nil }
         let scale = Double(1 << 14)
         func tile(_ u: SIMD2<Double>) -> SIMD2<Int> {
             SIMD2(Int((u.x * scale).rounded(.down)), Int((u.y * scale).rounded(.down)))
@@ -61,8 +71,7 @@ public struct DensityRaster: Sendable {
         }
         let width = hi.x - lo.x + 1
         let buckets = width * (hi.y - lo.y + 1)
-        // A spread too vast for a table (not a city): keep the order.
-        guard buckets > 0, buckets <= 1 << 22 else { return units }
+        guard buckets > 0, buckets <= maxAreaBuckets else { return nil }
         var bucket = [Int32](repeating: 0, count: units.count)
         var start = [Int](repeating: 0, count: buckets + 1)
         var grouped = true
@@ -72,16 +81,19 @@ public struct DensityRaster: Sendable {
             start[Int(bucket[i]) + 1] += 1
             if i > 0 && bucket[i] < bucket[i - 1] { grouped = false }
         }
-        if grouped { return units }
+        if grouped { return nil }
         for b in 0..<buckets { start[b + 1] += start[b] }
-        var out = [SIMD2<Double>](repeating: .zero, count: units.count)
+        var order = [Int32](repeating: 0, count: units.count)
         for i in units.indices {
             let b = Int(bucket[i])
-            out[start[b]] = units[i]
+            order[start[b]] = Int32(i)
             start[b] += 1
         }
-        return out
+        return order
     }
+
+    /// Zoom-14 tiles an extent may span and still be grouped (4 M: a 2 000 km square).
+    static let maxAreaBuckets = 1 << 22
 
     /// `build` from points already on the unit square: the same raster, bit for bit.
     public static func build(

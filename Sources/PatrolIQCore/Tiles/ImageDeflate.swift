@@ -26,6 +26,17 @@ enum ImageDeflate {
         return out
     }
 
+    /// The `count` bytes a zlib stream holds; nil when it is not a stream of exactly that many.
+    static func inflate(_ input: UnsafeRawBufferPointer, count: Int) -> [UInt8]? {
+        guard let d = libdeflate_alloc_decompressor() else { return nil }
+        defer { libdeflate_free_decompressor(d) }
+        var out = [UInt8](repeating: 0, count: count)
+        let result = out.withUnsafeMutableBytes { o in
+            libdeflate_zlib_decompress(d, input.baseAddress, input.count, o.baseAddress, count, nil)
+        }
+        return result == LIBDEFLATE_SUCCESS ? out : nil
+    }
+
     private final class Pool: @unchecked Sendable {
         private let lock = NSLock()
         private var free: [Int32: [OpaquePointer]] = [:]

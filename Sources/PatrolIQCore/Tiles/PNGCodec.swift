@@ -69,6 +69,48 @@ public enum PNGCodec {
         return sink.value
     }
 
+    /// The palette indices of a PNG as `encodePalette` writes them (8-bit palette, not interlaced, every
+    /// row unfiltered); nil for any other PNG. Cheaper than encoding: `tiles --update` compares a tile's
+    /// new indices with the stored ones and deflates only tiles that changed.
+    public static func paletteIndices(_ png: [UInt8], width: Int, height: Int) -> [UInt8]? {
+        let signature: [UInt8] = [137, 80, 78, 71, 13, 10, 26, 10]
+        guard png.count > 8, Array(png[0..<8]) == signature else { return nil }
+        func u32(_ at: Int) -> Int {
+            Int(png[at]) << 24 | Int(png[at + 1]) << 16 | Int(png[at + 2]) << 8 | Int(png[at + 3])
+        }
+        var idat: [UInt8] = []
+        var at = 8
+        var header = false
+        while at + 12 <= png.count {
+            let length = u32(at)
+            let body = at + 8
+            guard length <= png.count - body - 4 else { return nil }
+            let type = String(decoding: png[(at + 4)..<body], as: UTF8.self)
+            if type == "IHDR" {
+                // Width, height, bit depth 8, colour type 3 (palette), compression, filter, interlace 0.
+                guard length == 13, u32(body) == width, u32(body + 4) == height, png[body + 8] == 8,
+                    png[body + 9] == 3, png[body + 12] == 0
+                else { return nil }
+                header = true
+            } else if type == "IDAT" {
+                idat += png[body..<(body + length)]
+            } else if type == "IEND" {
+                break
+            }
+            at = body + length + 4
+        }
+        let stride = width + 1
+        guard header,
+            let raw = idat.withUnsafeBytes({ ImageDeflate.inflate($0, count: height * stride) })
+        else { return nil }
+        var out = [UInt8](repeating: 0, count: width * height)
+        for y in 0..<height {
+            guard raw[y * stride] == 0 else { return nil }
+            out[(y * width)..<((y + 1) * width)] = raw[(y * stride + 1)..<((y + 1) * stride)]
+        }
+        return out
+    }
+
     /// A decoded image as 8-bit RGBA.
     public struct Image: Sendable, Equatable {
         public var width: Int

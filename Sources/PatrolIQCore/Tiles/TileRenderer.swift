@@ -97,7 +97,10 @@ public enum TileRenderer {
     }
 
     /// `tiles` cut from `raster` and encoded as palette PNGs on all cores; nil where a tile holds no colour.
-    static func encode(_ raster: DensityRaster, tiles: [(x: Int, y: Int)], cap: Float, ramp: ColorRamp) -> [[UInt8]?] {
+    /// A tile whose `previous` PNG (same ramp) holds the same indices is given those bytes back unencoded.
+    static func encode(
+        _ raster: DensityRaster, tiles: [(x: Int, y: Int)], cap: Float, ramp: ColorRamp, previous: [[UInt8]?]? = nil
+    ) -> [[UInt8]?] {
         var encoded = [[UInt8]?](repeating: nil, count: tiles.count)
         let tileSize = raster.tileSize
         encoded.withUnsafeMutableBufferPointer { ep in
@@ -106,6 +109,12 @@ public enum TileRenderer {
                 for k in range {
                     guard let idx = raster.tileIndices(x: tiles[k].x, y: tiles[k].y, scale: 1 / cap)
                     else { continue }
+                    if let old = previous?[k],
+                        PNGCodec.paletteIndices(old, width: tileSize, height: tileSize) == idx
+                    {
+                        E.value[k] = old
+                        continue
+                    }
                     E.value[k] = try? PNGCodec.encodePalette(
                         width: tileSize, height: tileSize, indices: idx, palette: ramp.rgba)
                 }

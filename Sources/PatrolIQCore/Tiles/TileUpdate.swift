@@ -75,12 +75,24 @@ public enum TileUpdate {
         bounds: GeoBounds, options o: TileOptions, description: String, sourceFingerprint: String,
         changed: [[Double]]
     ) throws -> TileUpdateSummary {
+        try update(
+            path: path, legend: legend, layer: layer, units: DensityRaster.units(lon: lon, lat: lat),
+            centerLat: centerLat, bounds: bounds, options: o, description: description,
+            sourceFingerprint: sourceFingerprint, changed: changed)
+    }
+
+    /// The same from the incidents on the Web Mercator unit square (`DensityRaster.units`).
+    public static func update(
+        path: String, legend: TileLegend, layer: TileLayer, units: [SIMD2<Double>], centerLat: Double,
+        bounds: GeoBounds, options o: TileOptions, description: String, sourceFingerprint: String,
+        changed: [[Double]]
+    ) throws -> TileUpdateSummary {
         let start = Date()
         let ramp = try TileRenderer.ramp(o, path: path)
         let updater = try MBTilesUpdater(path: path)
         let tileSize = 256 * o.scale
         var caps: [String: Float] = [:]
-        let units = DensityRaster.groupedByArea(DensityRaster.units(lon: lon, lat: lat))
+        let units = DensityRaster.groupedByArea(units)
         var rendered = 0
         var recoloured: [Int] = []
         // Nothing of this layer changed: the rasters, caps and tiles are as they were; only the
@@ -89,7 +101,7 @@ public enum TileUpdate {
         if changed.isEmpty, let known = legend.capValues, zooms.allSatisfy({ known[String($0)] != nil }) {
             try updater.commit(
                 metadata: TileRenderer.metadata(
-                    layer: layer, incidents: lon.count, caps: known.filter { zooms.contains(Int($0.key) ?? -1) },
+                    layer: layer, incidents: units.count, caps: known.filter { zooms.contains(Int($0.key) ?? -1) },
                     centerLat: centerLat, bounds: bounds, options: o, ramp: ramp, description: description,
                     sourceFingerprint: sourceFingerprint))
             return TileUpdateSummary(
@@ -113,7 +125,12 @@ public enum TileUpdate {
             let list = targets.sorted { ($0.y, $0.x) < ($1.y, $1.x) }
             let inside = list.filter { coveredSet.contains($0) }.map { (x: $0.x, y: $0.y) }
             var png: [SIMD2<Int>: [UInt8]] = [:]
-            for (k, p) in TileRenderer.encode(raster, tiles: inside, cap: cap, ramp: ramp).enumerated() {
+            // A tile's old bytes serve again when its indices did not change (most tiles near a change
+            // at street zooms keep every pixel), unless its colour cap moved.
+            let previous = recoloured.last == z ? nil : try updater.tiles(zoom: z, inside)
+            for (k, p) in TileRenderer.encode(raster, tiles: inside, cap: cap, ramp: ramp, previous: previous)
+                .enumerated()
+            {
                 if let p { png[SIMD2(inside[k].x, inside[k].y)] = p }
             }
             for t in list { try updater.set(z: z, x: t.x, y: t.y, png: png[t]) }
@@ -121,7 +138,7 @@ public enum TileUpdate {
         }
         try updater.commit(
             metadata: TileRenderer.metadata(
-                layer: layer, incidents: lon.count, caps: caps, centerLat: centerLat, bounds: bounds, options: o,
+                layer: layer, incidents: units.count, caps: caps, centerLat: centerLat, bounds: bounds, options: o,
                 ramp: ramp, description: description, sourceFingerprint: sourceFingerprint))
         return TileUpdateSummary(
             path: path, outcome: .updated, rendered: rendered, replaced: updater.replaced, removed: updater.removed,
@@ -131,6 +148,20 @@ public enum TileUpdate {
 }
 
 extension MBTilesUpdater {
+    /// The stored PNGs of XYZ tiles `tiles` at zoom `z` (nil where none is stored).
+    func tiles(zoom z: Int, _ tiles: [(x: Int, y: Int)]) throws -> [[UInt8]?] {
+        let s = try db.prepare(
+            "SELECT tile_data FROM map JOIN images USING (tile_id) WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?"
+        )
+        return try tiles.map { t in
+            defer { s.reset() }
+            try s.bind(1, z)
+            try s.bind(2, t.x)
+            try s.bind(3, WebMercator.tmsRow(t.y, zoom: z))
+            return try s.step() ? s.blob(0) : nil
+        }
+    }
+
     /// XYZ addresses of the tiles stored at zoom `z`.
     func stored(zoom z: Int) throws -> Set<SIMD2<Int>> {
         let s = try db.prepare("SELECT tile_column, tile_row FROM map WHERE zoom_level = ?")
