@@ -248,7 +248,7 @@ struct Tiles: ParsableCommand {
                 let description = Self.description(layer, filter: IncidentFilter(), source: info.source)
                 var isPattern = false
                 if case .pattern = layer { isPattern = true }
-                let sameRenderer = legend.renderer == TileRenderer.version
+                let sameRenderer = TileRenderer.made(legend)
                 let changed =
                     isPattern || !sameRenderer
                     ? nil

@@ -172,6 +172,10 @@ expect 0 "all.mbtiles: current" -- "$BIN" tiles --update --workspace "$T/ws.sqli
 python3 -c 'import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute("UPDATE metadata SET value = replace(value, ?, ?) WHERE name = ?", ("\"renderer\":", "\"renderer\":1", "json")); db.commit()' "$T/tiles/all.mbtiles"
 expect 0 "rendered .*all.mbtiles again whole \(made by another version of the renderer\)" -- "$BIN" tiles --update --workspace "$T/ws.sqlite" --dir "$T/tiles"
 expect 0 "all.mbtiles: current" -- "$BIN" tiles --update --workspace "$T/ws.sqlite" --dir "$T/tiles"
+# So is one whose tiles another libdeflate version compressed.
+python3 -c 'import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute("UPDATE metadata SET value = replace(value, ?, ?) WHERE name = ?", ("\"deflate\":\"libdeflate ", "\"deflate\":\"libdeflate 0", "json")); db.commit()' "$T/tiles/all.mbtiles"
+expect 0 "rendered .*all.mbtiles again whole \(made by another version of the renderer\)" -- "$BIN" tiles --update --workspace "$T/ws.sqlite" --dir "$T/tiles"
+expect 0 "all.mbtiles: current" -- "$BIN" tiles --update --workspace "$T/ws.sqlite" --dir "$T/tiles"
 expect 2 "drop --layer, --out and filters" -- "$BIN" tiles --update --workspace "$T/ws.sqlite" --dir "$T/tiles" --layer all
 expect 2 "no .mbtiles stores to update" -- "$BIN" tiles --update --workspace "$T/ws.sqlite" --dir "$T/static"
 expect 2 "labels [0-9]+ incidents .* \\(appended since" -- "$BIN" export --workspace "$T/ws.sqlite" --out "$T/gj-stale"

@@ -7,7 +7,10 @@ import Foundation
 /// level 6 renders the pyramid 11 % faster than zlib's level 6 tuned for heatmaps did, in 3.7 % fewer
 /// bytes, with the same pixels. Its output depends only on the input, the level and the library's
 /// version, never on the thread.
-enum ImageDeflate {
+public enum ImageDeflate {
+    /// The library and version, recorded in each store's legend.
+    public static let library = "libdeflate " + LIBDEFLATE_VERSION_STRING
+
     /// Compressors are a few hundred KB each: kept for reuse rather than allocated per tile.
     private static let pool = Pool()
 

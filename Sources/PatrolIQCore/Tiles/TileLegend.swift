@@ -21,9 +21,12 @@ public struct TileLegend: Codable, Sendable, Equatable {
     /// `TileRenderer.version` of the build that rendered the store: another version's tiles differ in
     /// bytes, so `tiles --update` renders such a store whole rather than mix the two.
     public var renderer: Int?
+    /// The deflate library that compressed the tiles (`ImageDeflate.library`): another version may
+    /// compress the same pixels to other bytes, so it counts as another renderer too.
+    public var deflate: String?
 
     enum CodingKeys: String, CodingKey {
-        case colormap, colors, units, quantile, caps, kernel, layer, incidents, renderer
+        case colormap, colors, units, quantile, caps, kernel, layer, incidents, renderer, deflate
         case bandwidthMetres = "bandwidth_m"
         case tileSize = "tile_size"
         case capValues = "cap_values"

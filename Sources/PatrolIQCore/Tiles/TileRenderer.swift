@@ -36,6 +36,12 @@ public enum TileRenderer {
     /// (`DensityRaster.groupedByArea`); 4: image data deflated by libdeflate (`ImageDeflate`).
     public static let version = 4
 
+    /// Whether a store with `legend` was rendered by this renderer, so that its tiles are the bytes a
+    /// render would write now.
+    public static func made(_ legend: TileLegend) -> Bool {
+        legend.renderer == version && legend.deflate == ImageDeflate.library
+    }
+
     public typealias Progress = @Sendable (_ zoom: Int, _ tiles: Int) -> Void
 
     public static func render(
@@ -152,6 +158,7 @@ public enum TileRenderer {
         legend.capValues = caps
         legend.sourceFingerprint = sourceFingerprint
         legend.renderer = version
+        legend.deflate = ImageDeflate.library
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(TileLegend.Metadata(patroliq: legend)), as: UTF8.self)
