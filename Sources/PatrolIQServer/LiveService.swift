@@ -98,7 +98,7 @@ final class LiveService: Sendable {
             var temporal: (labels: [Int32], k: Int, silhouetteByK: [Int: Double])?
             let store = RunStore(w)
             for run in try store.list(kind: .cluster).reversed() {
-                guard let labels = try store.labels(run: run.id)["temporal"], labels.count == index.count,
+                guard let labels = try store.labels(run: run.id, algorithm: "temporal"), labels.count == index.count,
                     let doc = try store.artifact(run: run.id, name: "temporal"),
                     let analysis = try? JSONDecoder().decode(TemporalAnalysis.self, from: doc)
                 else { continue }

@@ -89,7 +89,7 @@ struct Tiles: ParsableCommand {
                 try store.hasRuns
                 ? store.list().reversed().lazy.compactMap { r in
                     // A run from before an append labels fewer incidents than the workspace holds.
-                    (try? store.labels(run: r.id)["temporal"]).flatMap { $0.count == t.count ? $0 : nil }
+                    (try? store.labels(run: r.id, algorithm: "temporal")).flatMap { $0.count == t.count ? $0 : nil }
                 }.first : nil
 
             var chosen: [TileLayer] = []
@@ -209,7 +209,7 @@ struct Tiles: ParsableCommand {
             let names = try w.dictionaries().type
             let store = RunStore(w)
             let latest = try store.hasRuns ? store.list().last : nil
-            let patternLabels = try latest.flatMap { try store.labels(run: $0.id)["temporal"] }
+            let patternLabels = try latest.flatMap { try store.labels(run: $0.id, algorithm: "temporal") }
                 .flatMap { $0.count == t.count ? $0 : nil }
             let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter {
                 $0.hasSuffix(".mbtiles") && !$0.contains("-filtered") && !$0.hasPrefix(".")

@@ -214,6 +214,15 @@ public struct RunStore {
         return out
     }
 
+    /// One algorithm's labels of a run (nil when it has none): a run's labels are 4 bytes per incident
+    /// per algorithm, 126 MB for the default algorithms on 8 M rows, so callers after one load one.
+    public func labels(run: Int, algorithm: String) throws -> [Int32]? {
+        let s = try db.prepare("SELECT labels FROM run_labels WHERE run_id = ? AND algorithm = ?")
+        try s.bind(1, run)
+        try s.bind(2, algorithm)
+        return try s.step() ? s.blobArray(0, of: Int32.self) : nil
+    }
+
     public func summaries(run: Int) throws -> [String: [ClusterSummary]] {
         let s = try db.prepare(
             "SELECT algorithm, summary FROM run_clusters WHERE run_id = ? ORDER BY algorithm, cluster")
