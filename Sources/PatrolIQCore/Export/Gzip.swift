@@ -4,19 +4,11 @@ import Foundation
 /// gzip (RFC 1952) compression through zlib: JSON responses, PMTiles directories.
 public enum Gzip {
     public static func compress(_ input: [UInt8], level: Int32 = 6) -> [UInt8]? {
-        // windowBits 15 + 16 asks zlib for a gzip wrapper.
-        Deflate.compress(input, windowBits: 15 + 16, level: level)
-    }
-}
-
-/// zlib's deflate, for gzip and zlib streams.
-enum Deflate {
-    /// A zlib (windowBits 15) or gzip (15 + 16) stream of `input`.
-    static func compress(_ input: [UInt8], windowBits: Int32 = 15, level: Int32 = 6) -> [UInt8]? {
         var stream = z_stream()
+        // windowBits 15 + 16 asks zlib for a gzip wrapper.
         guard
             deflateInit2_(
-                &stream, level, Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+                &stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
                 Int32(MemoryLayout<z_stream>.size)) == Z_OK
         else { return nil }
         defer { deflateEnd(&stream) }
