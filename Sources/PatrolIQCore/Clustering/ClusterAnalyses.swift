@@ -113,9 +113,7 @@ public struct ClusterAnalyses: Sendable {
                 out.artifacts["kmeans_sweep"] = try enc.encode(a.choice)
                 out.artifacts["kmeans_centres"] = try enc.encode(
                     Dictionary(
-                        uniqueKeysWithValues: a.centres.map { k, m in
-                            (String(k), (0..<m.rows).map { i in Array(m.data[(i * m.cols)..<((i + 1) * m.cols)]) })
-                        }))
+                        uniqueKeysWithValues: a.centres.map { k, m in (String(k), m.rowArrays) }))
                 if let r = a.warmStartRun { out.notes.append("kmeans: warm start from run \(r)'s centres") }
                 out.notes.append(a.choice.reason)
             }

@@ -134,9 +134,7 @@ public enum ClusterPipeline {
         var chosen = scores.first { $0.k == choice.k }
         if sampled, let start = fits[choice.k] {
             progress?("kmeans k=\(choice.k) on every incident")
-            let c = start.centers
-            let centres = (0..<c.rows).map { Array(c.data[($0 * c.cols)..<(($0 + 1) * c.cols)]) }
-            let (fit, score) = fitAndScore(choice.k, on: x, initial: centres)
+            let (fit, score) = fitAndScore(choice.k, on: x, initial: start.centers.rowArrays)
             fits[choice.k] = fit
             chosen = score
             choice.sample = o.sweepSample

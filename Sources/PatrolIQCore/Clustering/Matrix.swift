@@ -28,6 +28,9 @@ public struct Matrix: Sendable, Equatable {
 
     public subscript(i: Int) -> ArraySlice<Double> { data[i * cols..<(i + 1) * cols] }
 
+    /// Each row as its own array: the shape K-Means start centres and the stored centres take.
+    public var rowArrays: [[Double]] { (0..<rows).map { Array(self[$0]) } }
+
     /// Rows `indices`, in that order.
     public func select(_ indices: [Int]) -> Matrix {
         var d = [Double]()
