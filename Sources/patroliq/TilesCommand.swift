@@ -366,7 +366,7 @@ struct UpdateJob: Sendable {
     let description: String
     let changed: [[Double]]?
     let isPattern: Bool
-    /// Made by another `TileRenderer.version`: rendered whole.
+    /// Not made by this renderer (`TileRenderer.made`: another version or deflate library): rendered whole.
     let otherRenderer: Bool
 }
 

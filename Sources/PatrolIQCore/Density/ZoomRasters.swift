@@ -4,7 +4,7 @@
 /// The raster cell doubles with the zoom once sigma reaches 8 cells (`DensityRaster.kernel`), so the
 /// street zooms (z12–16 at the default 150 m) share one lattice and one sigma: every scaling in
 /// `DensityRaster.build` is then by a power of two, and the values come out bit for bit the same.
-/// Building that raster once instead of five times is a third of a pyramid's raster work.
+/// Building that raster once instead of five times leaves five builds of a z8–16 pyramid's nine.
 public struct ZoomRasters: Sendable {
     public let units: [SIMD2<Double>]
     public let bandwidth: Double
