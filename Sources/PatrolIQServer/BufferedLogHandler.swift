@@ -15,12 +15,10 @@ public struct BufferedLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(
-        level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String, file: String,
-        function: String, line: UInt
-    ) {
+    public func log(event: LogEvent) {
+        let (level, message) = (event.level, event.message)
         var all = metadata
-        if let extra { all.merge(extra) { _, new in new } }
+        if let extra = event.metadata { all.merge(extra) { _, new in new } }
         let meta =
             all.isEmpty
             ? "" : " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
@@ -34,9 +32,11 @@ public struct BufferedLogHandler: LogHandler {
         var t = time(nil)
         var tmv = tm()
         gmtime_r(&t, &tmv)
-        var buf = [CChar](repeating: 0, count: 32)
-        strftime(&buf, buf.count, "%Y-%m-%dT%H:%M:%S%z", &tmv)
-        return String(cString: buf)
+        var buf = [UInt8](repeating: 0, count: 32)
+        let n = buf.withUnsafeMutableBufferPointer { b in
+            b.withMemoryRebound(to: CChar.self) { strftime($0.baseAddress, $0.count, "%Y-%m-%dT%H:%M:%S%z", &tmv) }
+        }
+        return String(decoding: buf.prefix(n), as: UTF8.self)
     }
 
     /// Writes what is buffered (call before exiting).

@@ -2,8 +2,8 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// The first middleware: rejects traversal attempts (404, before any file lookup) and writes one log
-/// line per request at info, after the response: method, path, status and duration. (Hummingbird's
+/// The first middleware: rejects traversal attempts (404, before any file lookup), gives unmatched
+/// paths the JSON 404 of `APIError`, and writes one log line per request at info, after the response: method, path, status and duration. (Hummingbird's
 /// LogRequestMiddleware logs before the handler runs, so it cannot say how a request ended.)
 struct RequestGateMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
@@ -16,6 +16,11 @@ struct RequestGateMiddleware<Context: RequestContext>: RouterMiddleware {
             let r = try await next(request, context)
             log(Int(r.status.code))
             return r
+        } catch let e as HTTPError where e.status == .notFound {
+            // No route matched (Hummingbird's own 404 has an empty body): the same JSON error as
+            // every other endpoint's, so a client parses one shape.
+            log(404)
+            throw APIError.notFound("no such endpoint or file")
         } catch let e as any HTTPResponseError {
             log(Int(e.status.code))
             throw e

@@ -19,7 +19,7 @@ final class TempDir {
     @discardableResult
     func write(_ name: String, bytes: [UInt8]) -> String {
         let p = path + "/" + name
-        FileManager.default.createFile(atPath: p, contents: Data(bytes))
+        precondition(FileManager.default.createFile(atPath: p, contents: Data(bytes)), "cannot write \(p)")
         return p
     }
     func file(_ name: String) -> String { path + "/" + name }

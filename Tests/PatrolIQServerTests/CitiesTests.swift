@@ -79,7 +79,8 @@ import Testing
             }
             try await client.execute(uri: "/c/springfield/tiles/live.json", method: .get) { r in
                 let doc = try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any]
-                #expect(((doc?["tiles"] as? [String])?.first ?? "").contains("/c/springfield/tiles/live/"))
+                let url = (doc?["tiles"] as? [String])?.first ?? ""
+                #expect(url.contains("/c/springfield/tiles/live/"), "\(url)")
             }
             let (x, y) = WebMercator.tile(lon: -87.6294, lat: 41.8807, zoom: 11)
             let expected = try MBTilesReader(path: Self.second.dir + "/tiles/all.mbtiles").tile(z: 11, x: x, y: y)
@@ -97,9 +98,16 @@ import Testing
                 #expect((doc?["total"] as? Int ?? 0) < springfield)
             }
             // Unknown cities and their paths are 404, never 500.
-            for uri in ["/c/nowhere/api/stats", "/c/springfield/nope", "/c/../api/stats", "/c/springfield/geojson/x"] {
+            // Each with the JSON error body every endpoint uses, unmatched routes included.
+            for uri in [
+                "/c/nowhere/api/stats", "/c/springfield/nope", "/c/../api/stats", "/c/springfield/geojson/x",
+                "/api/nope", "/nothing/here.png",
+            ] {
                 try await client.execute(uri: uri, method: .get) { r in
                     #expect(r.status == .notFound, "\(uri)")
+                    #expect(r.headers[.contentType] == "application/json; charset=utf-8", "\(uri)")
+                    let doc = try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any]
+                    #expect((doc?["error"] as? [String: Any])?["status"] as? Int == 404, "\(uri)")
                 }
             }
         }

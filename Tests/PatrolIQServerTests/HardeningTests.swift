@@ -55,7 +55,7 @@ import Testing
         var c = f.config
         c.workspace = f.dir + "/missing.sqlite"
         try FileManager.default.createDirectory(atPath: f.dir + "/broken", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: f.dir + "/broken/ws.sqlite", contents: Data("not sqlite".utf8))
+        try Data("not sqlite".utf8).write(to: URL(fileURLWithPath: f.dir + "/broken/ws.sqlite"))
         var broken = f.config
         broken.workspace = f.dir + "/broken/ws.sqlite"
         for config in [c, broken] {
@@ -73,8 +73,8 @@ import Testing
 
     @Test func onlyTheDashboardsLibrariesAreServed() async throws {
         try FileManager.default.createDirectory(atPath: f.dir + "/js/jquery", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: f.dir + "/js/jquery/jquery.js", contents: Data("/* jq */".utf8))
-        FileManager.default.createFile(atPath: f.dir + "/js/top.js", contents: Data("/* top */".utf8))
+        try Data("/* jq */".utf8).write(to: URL(fileURLWithPath: f.dir + "/js/jquery/jquery.js"))
+        try Data("/* top */".utf8).write(to: URL(fileURLWithPath: f.dir + "/js/top.js"))
         try await f.app().test(.router) { client in
             try await client.execute(uri: "/js/leaflet/leaflet.js", method: .get) { #expect($0.status == .ok) }
             for uri in ["/js/jquery/jquery.js", "/js/top.js", "/js/", "/js/leaflet/../jquery/jquery.js"] {
@@ -120,7 +120,7 @@ import Testing
         // Two apps on the same files stand for two replicas behind a load balancer: every JSON answer has
         // an ETag from its content, the same on both, and a 304 on either for a client holding it.
         let uris = ["/tiles", "/tiles/all.json", "/api/stats?types=THEFT", "/tiles/live.json?types=THEFT&hours=22-4"]
-        let second = try await f.app()
+        let second = f.app()
         try await f.app().test(.router) { one in
             try await second.test(.router) { two in
                 for uri in uris {
@@ -154,7 +154,7 @@ import Testing
         let path = f.dir + "/users-\(UUID().uuidString).txt"
         let text =
             "# test\n" + UserFile.userLine(name: "ana", password: "correct horse", cost: 4) + "\n" + tokenLine + "\n"
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
         var c = f.config
         c.access = try AccessControl(path: path)
         return (c, token)

@@ -43,10 +43,12 @@ final class Fixture: @unchecked Sendable {
             bounds: GeoBounds(minLon: -87.8, minLat: 41.7, maxLon: -87.5, maxLat: 41.95),
             to: dir + "/tiles/sparse.mbtiles",
             options: so, description: "two points")
-        fm.createFile(atPath: dir + "/web/index.html", contents: Data("<html>PatrolIQ</html>".utf8))
-        fm.createFile(atPath: dir + "/web/css/app.css", contents: Data("body{}".utf8))
-        fm.createFile(atPath: dir + "/js/leaflet/leaflet.js", contents: Data("/* leaflet */".utf8))
-        fm.createFile(atPath: dir + "/secret/passwords.txt", contents: Data("hunter2".utf8))
+        for (file, text) in [
+            ("/web/index.html", "<html>PatrolIQ</html>"), ("/web/css/app.css", "body{}"),
+            ("/js/leaflet/leaflet.js", "/* leaflet */"), ("/secret/passwords.txt", "hunter2"),
+        ] {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: dir + file))
+        }
         try fm.createSymbolicLink(atPath: dir + "/web/escape.txt", withDestinationPath: dir + "/secret/passwords.txt")
         var c = ServerConfiguration()
         c.workspace = dir + "/ws.sqlite"

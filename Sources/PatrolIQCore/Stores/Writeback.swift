@@ -7,7 +7,7 @@ import Foundation
 /// where it is missing, `start` does nothing and the final `fsync` does all the work, as before.
 enum Writeback {
     private typealias SyncFileRange = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
-    nonisolated(unsafe) private static let syncFileRange: SyncFileRange? = dlsym(nil, "sync_file_range").map {
+    private static let syncFileRange: SyncFileRange? = dlsym(nil, "sync_file_range").map {
         unsafeBitCast($0, to: SyncFileRange.self)
     }
     /// `SYNC_FILE_RANGE_WRITE`: start write-out of dirty pages not already being written; do not wait.
