@@ -148,9 +148,9 @@ struct Tiles: ParsableCommand {
             let all = LayerUnits(longitude: t.longitude, latitude: t.latitude)
             let results: [TileSummary?] = try Self.twoAtATime(layers.count) { i in
                 let layer = layers[i]
-                let (units, bounds) = all.units {
-                    passes[$0] && layer.includes($0, table: t, typeCode: typeCodes[i], patternLabels: patternLabels)
-                }
+                var mask = layer.mask(table: t, typeCode: typeCodes[i], patternLabels: patternLabels)
+                for r in mask.indices where !passes[r] { mask[r] = false }
+                let (units, bounds) = all.units(in: mask)
                 guard let bounds else { return nil }
                 let path = out ?? "\(dir)/\(layer.name)\(suffix).mbtiles"
                 let name = layer.name
@@ -271,9 +271,8 @@ struct Tiles: ParsableCommand {
             let all = LayerUnits(longitude: t.longitude, latitude: t.latitude)
             let results: [(message: String, tiles: Int, updated: Bool)?] = try Self.twoAtATime(workList.count) { i in
                 let job = workList[i]
-                let (units, bounds) = all.units {
-                    job.layer.includes($0, table: t, typeCode: job.typeCode, patternLabels: patternLabels)
-                }
+                let (units, bounds) = all.units(
+                    in: job.layer.mask(table: t, typeCode: job.typeCode, patternLabels: patternLabels))
                 guard let bounds else { return nil }
                 if let changed = job.changed {
                     let s = try TileUpdate.update(

@@ -232,6 +232,46 @@ import Testing
         #expect(TileLayer(parsing: "window:brunch") == nil && TileLayer(parsing: "bogus") == nil)
     }
 
+    @Test func layerMasksAgreeWithIncludes() {
+        var t = IncidentTable()
+        for i in 0..<240 {
+            t.type.append(Int32(i % 5))
+            t.hour.append(UInt8(i % 24))
+            t.weekend.append(UInt8(i % 7 >= 5 ? 1 : 0))
+            t.latitude.append(41.8)
+        }
+        let labels = (0..<240).map { Int32($0 % 3) }
+        let layers: [TileLayer] = [
+            .all, .type("THEFT"), .weekend, .hours(name: "night", from: 22, to: 6),
+            .hours(name: "h9-17", from: 9, to: 17),
+            .hours(name: "h22-24", from: 22, to: 0), .pattern(1),
+        ]
+        for layer in layers {
+            let m = layer.mask(table: t, typeCode: 3, patternLabels: labels)
+            let expected = (0..<240).map { i in
+                if case .pattern(let p) = layer { return Int(labels[i]) == p }
+                return layer.includes(type: t.type[i], hour: Int(t.hour[i]), weekend: Int(t.weekend[i]), typeCode: 3)
+            }
+            #expect(m == expected, "\(layer.name)")
+            #expect(m.contains(true) && m.contains(false) || layer == .all, "\(layer.name)")
+        }
+        // No such type, no labels, no hour column: nothing, nothing, every row as hour 0.
+        #expect(
+            TileLayer.type("ARSON").mask(table: t, typeCode: nil, patternLabels: nil)
+                == Array(repeating: false, count: 240))
+        #expect(
+            TileLayer.pattern(1).mask(table: t, typeCode: nil, patternLabels: nil)
+                == Array(repeating: false, count: 240))
+        var noHours = t
+        noHours.hour = []
+        #expect(
+            TileLayer.hours(name: "h0-6", from: 0, to: 6).mask(table: noHours, typeCode: nil, patternLabels: nil)
+                .allSatisfy { $0 })
+        #expect(
+            !TileLayer.hours(name: "h22-24", from: 22, to: 0).mask(table: noHours, typeCode: nil, patternLabels: nil)
+                .contains(true))
+    }
+
     @Test func asciiGridExport() throws {
         let r = DensityRaster.build(
             lon: [-87.65, -87.64], lat: [41.85, 41.86], zoom: 12, bandwidth: 200, centerLat: 41.85)

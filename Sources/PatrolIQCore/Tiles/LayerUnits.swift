@@ -16,15 +16,14 @@ public struct LayerUnits: Sendable {
         order = DensityRaster.areaOrder(units)
     }
 
-    /// The rows where `include` holds: their units grouped by area (`DensityRaster.groupedByArea` of
-    /// them, bit for bit) and their bounds (nil when there are none).
-    public func units(where include: (Int) -> Bool) -> (units: [SIMD2<Double>], bounds: GeoBounds?) {
-        var mask = [Bool](repeating: false, count: units.count)
+    /// The rows where `mask` holds (one entry per row): their units grouped by area
+    /// (`DensityRaster.groupedByArea` of them, bit for bit) and their bounds (nil when there are none).
+    public func units(in mask: [Bool]) -> (units: [SIMD2<Double>], bounds: GeoBounds?) {
+        precondition(mask.count == units.count)
         var count = 0
         var (minLon, minLat) = (Double.infinity, Double.infinity)
         var (maxLon, maxLat) = (-Double.infinity, -Double.infinity)
-        for i in units.indices where include(i) {
-            mask[i] = true
+        for i in units.indices where mask[i] {
             count += 1
             minLon = min(minLon, longitude[i])
             maxLon = max(maxLon, longitude[i])

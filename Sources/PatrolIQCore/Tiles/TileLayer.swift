@@ -80,14 +80,30 @@ public enum TileLayer: Sendable, Equatable, CustomStringConvertible {
         return out
     }
 
-    /// Row mask for this layer.
-    public func includes(
-        _ i: Int, table t: IncidentTable, typeCode: Int32?, patternLabels: [Int32]?
-    ) -> Bool {
-        if case .pattern(let p) = self { return patternLabels.map { Int($0[i]) == p } ?? false }
-        return includes(
-            type: t.type.isEmpty ? -1 : t.type[i], hour: Int(t.hour.isEmpty ? 0 : t.hour[i]),
-            weekend: Int(t.weekend.isEmpty ? 0 : t.weekend[i]), typeCode: typeCode)
+    /// Which of the table's rows are in this layer (`includes` row by row; a temporal pattern's rows
+    /// from `patternLabels`). One pass over the one column the layer reads: deciding row by row through
+    /// `includes` took a tenth of a second per layer on 8 M rows.
+    public func mask(table t: IncidentTable, typeCode: Int32?, patternLabels: [Int32]?) -> [Bool] {
+        let n = t.count
+        func none() -> [Bool] { [Bool](repeating: false, count: n) }
+        switch self {
+        case .all: return [Bool](repeating: true, count: n)
+        case .pattern(let p):
+            guard let labels = patternLabels, labels.count == n else { return none() }
+            return labels.map { Int($0) == p }
+        case .type:
+            guard let code = typeCode, t.type.count == n else { return none() }
+            return t.type.map { $0 == code }
+        case .hours(_, let a, let b):
+            // Without an hour column every row counts as hour 0, as `includes` has it.
+            guard t.hour.count == n else {
+                return [Bool](repeating: includes(type: -1, hour: 0, weekend: 0, typeCode: nil), count: n)
+            }
+            return a < b ? t.hour.map { Int($0) >= a && Int($0) < b } : t.hour.map { Int($0) >= a || Int($0) < b }
+        case .weekend:
+            guard t.weekend.count == n else { return none() }
+            return t.weekend.map { $0 == 1 }
+        }
     }
 
     /// Whether an incident with these attributes is in the layer (temporal patterns: always, since an
