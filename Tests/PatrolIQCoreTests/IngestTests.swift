@@ -43,6 +43,34 @@ import Testing
         #expect(r.info.projection.originLat == 41.85)
     }
 
+    @Test func columnsLoadWholeAsTheyWereStoredChunkByChunk() throws {
+        // Two chunks and a part: every column, and any subset, as decoding chunk by chunk gives it.
+        let p = dir.write("g.csv", bytes: DemoGenerator(rows: 2 * Workspace.chunkRows + 6000, seed: 3).bytes())
+        let ws = dir.file("chunks.sqlite")
+        _ = try Ingest.run(file: p, workspace: ws)
+        let w = try Workspace(path: ws)
+        var reference = IncidentTable()
+        let s = try w.db.prepare("SELECT name, data FROM incident_chunks ORDER BY chunk, name")
+        while try s.step() { IncidentColumnCodec.decode(s.string(0), s, column: 1, into: &reference) }
+        let t = try w.incidents()
+        #expect(reference.count > 2 * Workspace.chunkRows && t.count == reference.count)
+        #expect(t.latitude == reference.latitude && t.longitude == reference.longitude && t.time == reference.time)
+        #expect(t.type == reference.type && t.hour == reference.hour && t.arrest == reference.arrest)
+        #expect(t.line == reference.line && t.cell == reference.cell && t.x == reference.x)
+        #expect(t.id.count == reference.id.count && t.id[t.count - 1] == reference.id[t.count - 1])
+        let some = try w.incidents(columns: ["latitude", "hour"])
+        #expect(some.latitude == reference.latitude && some.hour == reference.hour)
+        #expect(some.type.isEmpty && some.longitude.isEmpty && some.id.count == 0)
+        // A destination of another size than the BLOB is an error, not a short or overlong copy.
+        let rowid = try w.db.prepare("SELECT rowid, length(data) FROM incident_chunks WHERE name = 'hour' LIMIT 1")
+        #expect(try rowid.step())
+        let reader = SQLiteBlobReader(w.db, table: "incident_chunks", column: "data")
+        var buffer = [UInt8](repeating: 0, count: rowid.int(1) - 1)
+        #expect(throws: SQLiteError.self) {
+            try buffer.withUnsafeMutableBytes { try reader.read(rowid: rowid.int64(0), into: $0) }
+        }
+    }
+
     @Test func qualityReportCountsAndLineNumbers() throws {
         let lines = [
             chicagoHeader,

@@ -49,6 +49,54 @@ enum IncidentColumnCodec {
         }
     }
 
+    /// Whether `name` is a fixed-width column (`read` loads it whole).
+    static func isFixedWidth(_ name: String) -> Bool {
+        int64.contains { $0.0 == name } || int32.contains { $0.0 == name } || int8.contains { $0.0 == name }
+            || uint8.contains { $0.0 == name } || double.contains { $0.0 == name }
+    }
+
+    /// Sets fixed-width column `name` of `t` from its chunks' BLOBs (row ids and sizes, in chunk order).
+    static func read(
+        _ name: String, _ chunks: [(rowid: Int64, bytes: Int)], _ reader: SQLiteBlobReader,
+        into t: inout IncidentTable
+    ) throws {
+        func load<T: BitwiseCopyable>(_ k: WritableKeyPath<IncidentTable, [T]>) throws {
+            let stride = MemoryLayout<T>.stride
+            let rows = chunks.reduce(0) { $0 + $1.bytes / stride }
+            t[keyPath: k] = try [T](unsafeUninitializedCapacity: rows) { buf, initialized in
+                let raw = UnsafeMutableRawBufferPointer(buf)
+                var at = 0
+                for c in chunks {
+                    // A trailing partial element (never written) is left out, as a chunk-by-chunk read did.
+                    let whole = c.bytes / stride * stride
+                    let into = UnsafeMutableRawBufferPointer(rebasing: raw[at..<(at + whole)])
+                    if whole == c.bytes {
+                        try reader.read(rowid: c.rowid, into: into)
+                    } else {
+                        var scratch = [UInt8](repeating: 0, count: c.bytes)
+                        try scratch.withUnsafeMutableBytes { try reader.read(rowid: c.rowid, into: $0) }
+                        scratch.withUnsafeBytes {
+                            into.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[..<whole]))
+                        }
+                    }
+                    at += whole
+                }
+                initialized = rows
+            }
+        }
+        if let k = int64.first(where: { $0.0 == name })?.1 {
+            try load(k)
+        } else if let k = int32.first(where: { $0.0 == name })?.1 {
+            try load(k)
+        } else if let k = int8.first(where: { $0.0 == name })?.1 {
+            try load(k)
+        } else if let k = uint8.first(where: { $0.0 == name })?.1 {
+            try load(k)
+        } else if let k = double.first(where: { $0.0 == name })?.1 {
+            try load(k)
+        }
+    }
+
     /// Appends one chunk's column `name` (as read from the store) to `t`.
     static func decode(
         _ name: String, _ stmt: SQLiteStatement, column c: Int32, into t: inout IncidentTable

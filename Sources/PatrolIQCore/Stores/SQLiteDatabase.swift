@@ -168,3 +168,40 @@ public final class SQLiteStatement {
         }
     }
 }
+
+/// Reads whole BLOBs of one table column straight into caller memory (SQLite's incremental BLOB I/O):
+/// one copy from the page cache, where `sqlite3_column_blob` first assembles a large BLOB's overflow
+/// pages into a buffer of its own.
+public final class SQLiteBlobReader {
+    let db: SQLiteDatabase
+    let table: String
+    let column: String
+    private var blob: OpaquePointer?
+
+    public init(_ db: SQLiteDatabase, table: String, column: String) {
+        self.db = db
+        self.table = table
+        self.column = column
+    }
+    deinit { if let blob { sqlite3_blob_close(blob) } }
+
+    /// Copies the BLOB of row `rowid` into `destination`, which must be exactly its size.
+    public func read(rowid: Int64, into destination: UnsafeMutableRawBufferPointer) throws {
+        if let blob {
+            guard sqlite3_blob_reopen(blob, rowid) == SQLITE_OK else { throw db.error("row \(rowid) of \(table)") }
+        } else {
+            var b: OpaquePointer?
+            let rc = sqlite3_blob_open(db.handle, "main", table, column, rowid, 0, &b)
+            blob = b
+            guard rc == SQLITE_OK, b != nil else { throw db.error("row \(rowid) of \(table)") }
+        }
+        guard let blob, Int(sqlite3_blob_bytes(blob)) == destination.count else {
+            throw SQLiteError(
+                path: db.path, message: "row \(rowid) of \(table): \(column) is not the size it was listed at")
+        }
+        guard
+            destination.count == 0
+                || sqlite3_blob_read(blob, destination.baseAddress, Int32(destination.count), 0) == SQLITE_OK
+        else { throw db.error("row \(rowid) of \(table)") }
+    }
+}
