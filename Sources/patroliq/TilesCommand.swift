@@ -148,9 +148,11 @@ struct Tiles: ParsableCommand {
             let all = LayerUnits(longitude: t.longitude, latitude: t.latitude)
             let results: [TileSummary?] = try Self.twoAtATime(layers.count) { i in
                 let layer = layers[i]
-                var mask = layer.mask(table: t, typeCode: typeCodes[i], patternLabels: patternLabels)
-                for r in mask.indices where !passes[r] { mask[r] = false }
-                let (units, bounds) = all.units(in: mask)
+                // The mask is a temporary, gone before the render (7.8 MB per layer on 8 M rows).
+                let (units, bounds) = all.units(
+                    in: zip(layer.mask(table: t, typeCode: typeCodes[i], patternLabels: patternLabels), passes).map {
+                        $0 && $1
+                    })
                 guard let bounds else { return nil }
                 let path = out ?? "\(dir)/\(layer.name)\(suffix).mbtiles"
                 let name = layer.name

@@ -60,7 +60,7 @@ public struct DensityRaster: Sendable {
         guard units.count > 1, units.count < Int(Int32.max) else { return nil }
         let scale = Double(1 << 14)
         func tile(_ u: SIMD2<Double>) -> SIMD2<Int> {
-            SIMD2(Int((u.x * scale).rounded(.down)), Int((u.y * scale).rounded(.down)))
+            SIMD2(Bilinear.floorIndex(u.x * scale), Bilinear.floorIndex(u.y * scale))
         }
         var lo = SIMD2<Int>(Int.max, Int.max)
         var hi = SIMD2<Int>(Int.min, Int.min)
