@@ -95,10 +95,11 @@ public struct DensityRaster: Sendable {
     /// Zoom-14 tiles an extent may span and still be grouped (4 M: a 2 000 km square).
     static let maxAreaBuckets = 1 << 22
 
-    /// `build` from points already on the unit square: the same raster, bit for bit.
+    /// `build` from points already on the unit square: the same raster, bit for bit. `extent` is their
+    /// `boundingBox` when the caller has it already (a pyramid's zooms share one).
     public static func build(
         units: [SIMD2<Double>], weights: [Float]? = nil, zoom: Int, bandwidth: Double, centerLat: Double,
-        tileSize: Int = 256
+        tileSize: Int = 256, extent: (lo: SIMD2<Double>, hi: SIMD2<Double>)? = nil
     ) -> DensityRaster {
         let (factor, sigma, radius) = kernel(zoom: zoom, bandwidth: bandwidth, centerLat: centerLat, tileSize: tileSize)
         let size = Double(tileSize) * Double(1 << zoom)
@@ -110,7 +111,7 @@ public struct DensityRaster: Sendable {
         }
         // Extent of the points in raster cells: scaling is monotone, so the scaled extremes are the
         // extremes of the scaled points, bit for bit.
-        let (lo, hi) = boundingBox(units)
+        let (lo, hi) = extent ?? boundingBox(units)
         let (minX, minY) = (lo.x * size / f, lo.y * size / f)
         let (maxX, maxY) = (hi.x * size / f, hi.y * size / f)
         let ox = (minX - 0.5).rounded(.down) - Double(radius)

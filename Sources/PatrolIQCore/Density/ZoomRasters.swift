@@ -11,6 +11,8 @@ public struct ZoomRasters: Sendable {
     public let centerLat: Double
     public let tileSize: Int
     public let capQuantile: Double
+    /// The units' bounding box, found once for every zoom's build.
+    private let extent: (lo: SIMD2<Double>, hi: SIMD2<Double>)
     private var last: (raster: DensityRaster, cap: Float)?
 
     /// `units` as `DensityRaster.build` takes them (grouped by area for a tile pyramid).
@@ -20,6 +22,7 @@ public struct ZoomRasters: Sendable {
         self.centerLat = centerLat
         self.tileSize = tileSize
         self.capQuantile = capQuantile
+        extent = boundingBox(units)
     }
 
     /// Zoom `z`'s raster and colour cap (`colourCap(capQuantile)`), as a fresh build would give them.
@@ -29,7 +32,7 @@ public struct ZoomRasters: Sendable {
             return (same, last.cap)
         }
         let raster = DensityRaster.build(
-            units: units, zoom: z, bandwidth: bandwidth, centerLat: centerLat, tileSize: tileSize)
+            units: units, zoom: z, bandwidth: bandwidth, centerLat: centerLat, tileSize: tileSize, extent: extent)
         let next = (raster, raster.colourCap(capQuantile))
         last = next
         return next
