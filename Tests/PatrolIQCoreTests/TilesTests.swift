@@ -223,6 +223,38 @@ import Testing
         #expect(throws: InputError.self) { try MBTilesWriter(path: dir.file("no/such/dir/x.mbtiles")) }
     }
 
+    @Test func areaOrderIsAStableSortByZoom14Tile() {
+        // Rows by zoom-14 tile (row by row), input order within a tile; grouped input is left as it
+        // is; the grouping of a subset is the subset of the grouping (what LayerUnits relies on).
+        var rng = SeededRandom(seed: 14)
+        let units = (0..<20_000).map { _ in
+            WebMercator.unit(lon: -87.68 + rng.gaussian() * 0.08, lat: 41.85 + rng.gaussian() * 0.08)
+        }
+        func tile(_ u: SIMD2<Double>) -> [Int] {
+            [Int((u.y * 16384).rounded(.down)), Int((u.x * 16384).rounded(.down))]
+        }
+        let order = DensityRaster.areaOrder(units)
+        #expect(order != nil)
+        guard let order else { return }
+        #expect(Set(order).count == units.count)
+        let keyed = order.map { (tile(units[Int($0)]), Int($0)) }
+        #expect(
+            zip(keyed, keyed.dropFirst()).allSatisfy { a, b in
+                a.0.lexicographicallyPrecedes(b.0) || (a.0 == b.0 && a.1 < b.1)
+            })
+        let grouped = DensityRaster.groupedByArea(units)
+        #expect(DensityRaster.areaOrder(grouped) == nil && DensityRaster.groupedByArea(grouped) == grouped)
+        let subset = units.indices.filter { $0 % 3 == 0 }
+        let keep = Set(subset)
+        #expect(
+            DensityRaster.groupedByArea(subset.map { units[$0] })
+                == order.filter { keep.contains(Int($0)) }.map { units[Int($0)] })
+        // One misplaced row is found wherever it is.
+        var late = grouped
+        late.append(grouped[0])
+        #expect(DensityRaster.areaOrder(late) != nil)
+    }
+
     @Test func layerParsing() {
         #expect(TileLayer(parsing: "all") == .all)
         #expect(TileLayer(parsing: "type:Motor Vehicle Theft")?.name == "type-motor-vehicle-theft")

@@ -62,6 +62,19 @@ public struct DensityRaster: Sendable {
         func tile(_ u: SIMD2<Double>) -> SIMD2<Int> {
             SIMD2(Bilinear.floorIndex(u.x * scale), Bilinear.floorIndex(u.y * scale))
         }
+        // Grouped already (a layer of `LayerUnits`, which every render and update gets): one pass that
+        // allocates nothing says so. A tile's bucket below is row-major, so bucket order is (y, x) order.
+        var previous = tile(units[0])
+        var sorted = true
+        for u in units.dropFirst() {
+            let t = tile(u)
+            if t.y < previous.y || (t.y == previous.y && t.x < previous.x) {
+                sorted = false
+                break
+            }
+            previous = t
+        }
+        if sorted { return nil }
         var lo = SIMD2<Int>(Int.max, Int.max)
         var hi = SIMD2<Int>(Int.min, Int.min)
         for u in units {
