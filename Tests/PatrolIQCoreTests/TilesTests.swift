@@ -69,6 +69,39 @@ import Testing
         #expect(drawn > 0 && skipped > 0)
     }
 
+    @Test(arguments: [8, 11, 12, 15, 16])
+    func partOfATileCutAgainEqualsTheWholeCut(zoom: Int) {
+        // Pixels cut in a rectangle over other indices equal the whole cut's there and leave the rest
+        // alone: rectangles inside, at the edges, one pixel, whole rows, on every covered tile, at zooms
+        // whose cells are pixels (8, 11) and coarser (12–16).
+        var rng = SeededRandom(seed: 5)
+        let lon = (0..<3000).map { _ in -87.64 + rng.gaussian() * 0.02 }
+        let lat = (0..<3000).map { _ in 41.88 + rng.gaussian() * 0.015 }
+        let r = DensityRaster.build(lon: lon, lat: lat, zoom: zoom, bandwidth: 150, centerLat: 41.88)
+        let cap = (r.values.max() ?? 1) * 0.5
+        let n = r.tileSize
+        let rects: [(Range<Int>, Range<Int>)] = [
+            (10..<200, 37..<256), (0..<1, 0..<1), (255..<256, 0..<256), (0..<256, 100..<101), (0..<256, 0..<256),
+        ]
+        var compared = 0
+        let tiles = r.coveredTiles()
+        for t in stride(from: 0, to: tiles.count, by: max(1, tiles.count / 6)).map({ tiles[$0] }) {
+            let whole = r.tileIndices(x: t.x, y: t.y, scale: 1 / cap) ?? [UInt8](repeating: 0, count: n * n)
+            for (rows, columns) in rects {
+                var got = [UInt8](repeating: 77, count: n * n)
+                r.tileIndices(x: t.x, y: t.y, scale: 1 / cap, rows: rows, columns: columns, into: &got)
+                var expected = [UInt8](repeating: 77, count: n * n)
+                for row in rows {
+                    let span = (row * n + columns.lowerBound)..<(row * n + columns.upperBound)
+                    expected[span] = whole[span]
+                }
+                #expect(got == expected, "\(t) \(rows) \(columns)")
+                compared += 1
+            }
+        }
+        #expect(compared >= 5)
+    }
+
     @Test(arguments: [60.0, 150.0, 400.0, 1000.0])
     func zoomRastersEqualFreshBuilds(bandwidth: Double) {
         // Zooms that share a lattice reuse one raster; every zoom's raster, cap and tile must still be a

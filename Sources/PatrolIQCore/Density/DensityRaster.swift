@@ -298,13 +298,39 @@ public struct DensityRaster: Sendable {
         return drawn && top > 0 ? out : nil
     }
 
+    /// `tileIndices(x: x, y: y, scale: scale, floor: floor)` at the pixels `rows` × `columns` only,
+    /// written into `out` (the tile's indices, row-major) and the other pixels left as they are: each
+    /// pixel is computed as in a whole cut, bit for bit. `tiles --update` cuts only the part of a tile a
+    /// change can reach and keeps the stored indices elsewhere.
+    public func tileIndices(
+        x: Int, y: Int, scale: Float, floor: Float = 0.02, rows: Range<Int>, columns: Range<Int>,
+        into out: inout [UInt8]
+    ) {
+        let n = tileSize
+        precondition(out.count == n * n && rows.lowerBound >= 0 && rows.upperBound <= n)
+        precondition(columns.lowerBound >= 0 && columns.upperBound <= n)
+        guard !rows.isEmpty, !columns.isEmpty else { return }
+        out.withUnsafeMutableBufferPointer { op in
+            _ = eachTileRow(x: x, y: y, scale: 1, skipAtOrBelow: nil, rows: rows, columns: columns) { j, row in
+                _ = ColorRamp.indices(
+                    UnsafeBufferPointer(rebasing: row[columns]), scale: scale, floor: floor,
+                    into: op.baseAddress! + j * n + columns.lowerBound)
+            }
+        }
+    }
+
     /// Calls `row` with each output row of a tile in order (a scratch buffer, valid during the call).
     /// With `skipAtOrBelow`, returns false without a call when no pixel can exceed it: Catmull–Rom's
     /// positive weights sum to at most 1.19 per axis, so no pixel exceeds 1.25 × the cells it reads.
+    /// With `rows` and `columns`, only those rows are called and only those columns computed (the rest
+    /// of each scratch row is not meaningful).
     private func eachTileRow(
-        x: Int, y: Int, scale: Int, skipAtOrBelow limit: Float?, _ row: (Int, UnsafeMutableBufferPointer<Float>) -> Void
+        x: Int, y: Int, scale: Int, skipAtOrBelow limit: Float?, rows wanted: Range<Int>? = nil,
+        columns: Range<Int>? = nil, _ row: (Int, UnsafeMutableBufferPointer<Float>) -> Void
     ) -> Bool {
         let n = tileSize * scale
+        let outRows = wanted ?? 0..<n
+        let cols = columns ?? 0..<n
         let step = 1 / Double(scale)
         let bx = Double(x * tileSize)
         let by = Double(y * tileSize)
@@ -313,7 +339,7 @@ public struct DensityRaster: Sendable {
         func emptyRows() -> Bool {
             if limit != nil { return false }
             scratch.initialize(repeating: 0)
-            for j in 0..<n { row(j, scratch) }
+            for j in outRows { row(j, scratch) }
             return true
         }
         guard width > 0 else { return emptyRows() }
@@ -333,11 +359,11 @@ public struct DensityRaster: Sendable {
                 }
                 if high <= limit { return false }
             }
-            for j in 0..<n {
+            for j in outRows {
                 scratch.initialize(repeating: 0)
                 let ry = y * tileSize + j - oy
                 if ry >= 0 && ry < height {
-                    for i in 0..<n {
+                    for i in cols {
                         let rx = x * tileSize + i - ox
                         if rx >= 0 && rx < width { scratch[i] = values[ry * width + rx] }
                     }
@@ -365,9 +391,9 @@ public struct DensityRaster: Sendable {
         }
         let (cx, wx) = taps(bx, origin.x)
         let (cy, wy) = taps(by, origin.y)
-        let r0 = max(0, cy.min()!)
-        let r1 = min(height - 1, cy.max()! + 3)
-        guard r0 <= r1, cx.max()! + 3 >= 0, cx.min()! < width else { return emptyRows() }
+        let r0 = max(0, cy[outRows].min()!)
+        let r1 = min(height - 1, cy[outRows].max()! + 3)
+        guard r0 <= r1, cx[cols].max()! + 3 >= 0, cx[cols].min()! < width else { return emptyRows() }
         // Horizontal pass over the raster rows the tile needs, then the vertical one; unsafe buffers so
         // the inner loops carry no bounds checks (the vertical one vectorises). Each sum adds its four
         // terms in tap order whatever the path, so the result does not depend on where a column sits.
@@ -380,7 +406,7 @@ public struct DensityRaster: Sendable {
                 for r in r0...r1 {
                     let src = vp.baseAddress! + r * width
                     let dst = hp.baseAddress! + (r - r0) * n
-                    for i in 0..<n {
+                    for i in cols {
                         let c = cx[i]
                         let w = wx[i]
                         var acc: Float = 0
@@ -400,7 +426,7 @@ public struct DensityRaster: Sendable {
         }
         if let limit, high * 1.25 <= limit { return false }
         h.withUnsafeBufferPointer { hp in
-            for j in 0..<n {
+            for j in outRows {
                 let c = cy[j]
                 let w = wy[j]
                 let dst = scratch.baseAddress!
@@ -410,9 +436,9 @@ public struct DensityRaster: Sendable {
                     guard r >= r0 && r <= r1, w[k] != 0 else { continue }
                     let wk = w[k]
                     let src = hp.baseAddress! + (r - r0) * n
-                    for i in 0..<n { dst[i] += src[i] * wk }
+                    for i in cols { dst[i] += src[i] * wk }
                 }
-                for i in 0..<n { dst[i] = max(dst[i], 0) }
+                for i in cols { dst[i] = max(dst[i], 0) }
                 row(j, scratch)
             }
         }

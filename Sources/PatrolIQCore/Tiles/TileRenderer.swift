@@ -104,8 +104,11 @@ public enum TileRenderer {
 
     /// `tiles` cut from `raster` and encoded as palette PNGs on all cores; nil where a tile holds no colour.
     /// A tile whose `previous` PNG (same ramp) holds the same indices is given those bytes back unencoded.
+    /// With a previous PNG and a `regions` entry (pixel rows and columns of the tile), only that part is
+    /// cut again: the caller vouches that no other pixel can have changed since the previous PNG.
     static func encode(
-        _ raster: DensityRaster, tiles: [(x: Int, y: Int)], cap: Float, ramp: ColorRamp, previous: [[UInt8]?]? = nil
+        _ raster: DensityRaster, tiles: [(x: Int, y: Int)], cap: Float, ramp: ColorRamp, previous: [[UInt8]?]? = nil,
+        regions: [TileRegion?]? = nil
     ) -> [[UInt8]?] {
         var encoded = [[UInt8]?](repeating: nil, count: tiles.count)
         let tileSize = raster.tileSize
@@ -113,6 +116,21 @@ public enum TileRenderer {
             let E = UncheckedSendable(ep)
             parallelRanges(tiles.count, parts: workerCount, minimum: 2) { range, _ in
                 for k in range {
+                    if let old = previous?[k], let region = regions?[k],
+                        var idx = PNGCodec.paletteIndices(old, width: tileSize, height: tileSize)
+                    {
+                        let before = region.pixels(of: idx, width: tileSize)
+                        raster.tileIndices(
+                            x: tiles[k].x, y: tiles[k].y, scale: 1 / cap, rows: region.rows, columns: region.columns,
+                            into: &idx)
+                        if region.pixels(of: idx, width: tileSize) == before {
+                            E.value[k] = old
+                        } else if idx.contains(where: { $0 != 0 }) {
+                            E.value[k] = try? PNGCodec.encodePalette(
+                                width: tileSize, height: tileSize, indices: idx, palette: ramp.rgba)
+                        }
+                        continue
+                    }
                     guard let idx = raster.tileIndices(x: tiles[k].x, y: tiles[k].y, scale: 1 / cap)
                     else { continue }
                     if let old = previous?[k],
@@ -171,5 +189,19 @@ public enum TileRenderer {
             "minzoom": String(o.minZoom), "maxzoom": String(o.maxZoom), "json": json,
             "scale": String(o.scale), "tilesize": String(tileSize),
         ]
+    }
+}
+
+/// The pixels of a tile that a change can reach: rows × columns, each within 0..<tile size.
+struct TileRegion: Sendable, Equatable {
+    var rows: Range<Int>
+    var columns: Range<Int>
+
+    /// Those pixels of a row-major tile, row by row.
+    func pixels(of indices: [UInt8], width: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(rows.count * columns.count)
+        for r in rows { out += indices[(r * width + columns.lowerBound)..<(r * width + columns.upperBound)] }
+        return out
     }
 }
