@@ -23,7 +23,15 @@ public enum ClusterPipeline {
         progress: Progress? = nil
     ) throws -> ClusterAnalyses {
         var out = ClusterAnalyses()
-        let x = Matrix(points: t.points)
+        // The points as a matrix, for K-Means and the quality scores; let go while DBSCAN runs, whose
+        // tables are the run's largest (8 M rows: 126 MB less at the peak), and made again after.
+        var matrix: Matrix?
+        func x() -> Matrix {
+            if let matrix { return matrix }
+            let m = Matrix(points: t.points)
+            matrix = m
+            return m
+        }
         func summaries(_ labels: [Int32]) -> [ClusterSummary] {
             ClusterSummary.summarize(labels: labels, incidents: t, typeNames: typeNames, projection: projection)
         }
@@ -34,7 +42,7 @@ public enum ClusterPipeline {
         }
         if o.algorithms.contains(.kmeans) {
             out.kmeans = try timed(.kmeans) {
-                let (choice, fit, quality, parts, centres) = try kmeans(x, options: o, progress: progress)
+                let (choice, fit, quality, parts, centres) = try kmeans(x(), options: o, progress: progress)
                 out.seconds += parts
                 return KMeansAnalysis(
                     choice: choice, fit: fit, quality: quality, summaries: summaries(fit.labels), centres: centres,
@@ -42,6 +50,7 @@ public enum ClusterPipeline {
             }
         }
         if o.algorithms.contains(.dbscan) {
+            matrix = nil
             let minSamples = o.minSamples ?? DBSCAN.scaledMinSamples(t.points, eps: o.eps)
             progress?(
                 "dbscan eps=\(o.eps) m, min_samples=\(minSamples)\(o.minSamples == nil ? " (scaled to the data)" : "")")
@@ -50,13 +59,13 @@ public enum ClusterPipeline {
                 return DBSCANAnalysis(
                     eps: o.eps, minSamples: minSamples, scaled: o.minSamples == nil, result: r,
                     quality: r.clusterCount >= 2
-                        ? ClusterQuality.of(x, labels: r.labels, sample: o.silhouetteSample, seed: o.seed) : nil,
+                        ? ClusterQuality.of(x(), labels: r.labels, sample: o.silhouetteSample, seed: o.seed) : nil,
                     summaries: r.clusterCount > 0 ? summaries(r.labels) : [],
                     warning: oneZoneWarning(r.labels, eps: o.eps, minSamples: minSamples))
             }
         }
         if o.algorithms.contains(.hdbscan) {
-            out.hdbscan = timed(.hdbscan) { hdbscan(t, x, options: o, summaries: summaries, progress: progress) }
+            out.hdbscan = timed(.hdbscan) { hdbscan(t, x(), options: o, summaries: summaries, progress: progress) }
         }
         if o.algorithms.contains(.ward) {
             progress?("ward")
@@ -66,7 +75,7 @@ public enum ClusterPipeline {
                 out.seconds.append(("ward.linkage", seconds))
                 return WardAnalysis(
                     linkage: linkage, labels: labels, clusters: Int((labels.max() ?? 0) + 1),
-                    quality: ClusterQuality.of(x, labels: labels, sample: o.silhouetteSample, seed: o.seed),
+                    quality: ClusterQuality.of(x(), labels: labels, sample: o.silhouetteSample, seed: o.seed),
                     summaries: summaries(labels))
             }
         }
