@@ -180,5 +180,22 @@ expect 2 "drop --layer, --out and filters" -- "$BIN" tiles --update --workspace 
 expect 2 "no .mbtiles stores to update" -- "$BIN" tiles --update --workspace "$T/ws.sqlite" --dir "$T/static"
 expect 2 "labels [0-9]+ incidents .* \\(appended since" -- "$BIN" export --workspace "$T/ws.sqlite" --out "$T/gj-stale"
 
+# Street zooms at 1x and @2x, where only the part of a stored tile within the changes' reach is cut
+# again: one more incident (the colour caps stay), then the updated stores equal full renders.
+expect 0 "wrote .*all.mbtiles" -- "$BIN" tiles --workspace "$T/ws.sqlite" --minzoom 12 --maxzoom 16 --dir "$T/street"
+expect 0 "wrote .*all@2x.mbtiles" -- "$BIN" tiles --workspace "$T/ws.sqlite" --minzoom 12 --maxzoom 15 --scale 2 --dir "$T/street"
+{ head -1 "$T/d.csv"; sed -n 40p "$T/d.csv" | awk -F, 'BEGIN { OFS = "," } { $1 = "8" $1; print }'; } > "$T/day1.csv"
+expect 0 "1 new incidents" -- "$BIN" ingest "$T/day1.csv" --append --workspace "$T/ws.sqlite"
+expect 0 "updated .*all.mbtiles: [1-9][0-9]* tiles rendered again near 1 changed places \([0-9]+ changed, [0-9]+ unchanged, 0 cleared\), [0-9.]+ s$" -- "$BIN" tiles --update --workspace "$T/ws.sqlite" --dir "$T/street"
+"$BIN" tiles --workspace "$T/ws.sqlite" --minzoom 12 --maxzoom 16 --dir "$T/street-full" > /dev/null
+"$BIN" tiles --workspace "$T/ws.sqlite" --minzoom 12 --maxzoom 15 --scale 2 --dir "$T/street-full" > /dev/null
+same_stores='import sqlite3, sys
+q = "SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles ORDER BY 1, 2, 3"
+for name in ("all.mbtiles", "all@2x.mbtiles"):
+    a = sqlite3.connect(sys.argv[1] + "/" + name).execute(q).fetchall()
+    b = sqlite3.connect(sys.argv[2] + "/" + name).execute(q).fetchall()
+    print(name, "equal" if a == b and a else "differ", len(a), end=" ")'
+expect 0 "all.mbtiles equal [1-9][0-9]*.*all@2x.mbtiles equal [1-9]" -- python3 -c "$same_stores" "$T/street" "$T/street-full"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
