@@ -87,14 +87,11 @@ public struct DensityRaster: Sendable {
         guard buckets > 0, buckets <= maxAreaBuckets else { return nil }
         var bucket = [Int32](repeating: 0, count: units.count)
         var start = [Int](repeating: 0, count: buckets + 1)
-        var grouped = true
         for (i, u) in units.enumerated() {
             let t = tile(u) &- lo
             bucket[i] = Int32(t.y * width + t.x)
             start[Int(bucket[i]) + 1] += 1
-            if i > 0 && bucket[i] < bucket[i - 1] { grouped = false }
         }
-        if grouped { return nil }
         for b in 0..<buckets { start[b + 1] += start[b] }
         var order = [Int32](repeating: 0, count: units.count)
         for i in units.indices {

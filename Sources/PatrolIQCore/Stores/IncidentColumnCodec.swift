@@ -29,10 +29,10 @@ enum IncidentColumnCodec {
             ("id", \.id), ("case_number", \.caseNumber),
         ]
 
-    static var allNames: [String] {
-        int64.map(\.0) + int32.map(\.0) + int8.map(\.0) + uint8.map(\.0) + double.map(\.0)
-            + strings.map(\.0)
-    }
+    /// The fixed-width columns (`read` loads them whole) and the string ones (`decode`, chunk by chunk).
+    static let fixedWidthNames = Set(
+        int64.map(\.0) + int32.map(\.0) + int8.map(\.0) + uint8.map(\.0) + double.map(\.0))
+    static let stringNames = Set(strings.map(\.0))
 
     /// Calls `emit(name, bytes)` for every stored column of `t`.
     static func encode(_ t: IncidentTable, _ emit: (String, UnsafeRawBufferPointer) throws -> Void)
@@ -47,12 +47,6 @@ enum IncidentColumnCodec {
             try t[keyPath: k].bytes.withUnsafeBytes { try emit(n + ".bytes", $0) }
             try t[keyPath: k].offsets.withUnsafeBytes { try emit(n + ".offsets", $0) }
         }
-    }
-
-    /// Whether `name` is a fixed-width column (`read` loads it whole).
-    static func isFixedWidth(_ name: String) -> Bool {
-        int64.contains { $0.0 == name } || int32.contains { $0.0 == name } || int8.contains { $0.0 == name }
-            || uint8.contains { $0.0 == name } || double.contains { $0.0 == name }
     }
 
     /// Sets fixed-width column `name` of `t` from its chunks' BLOBs (row ids and sizes, in chunk order).

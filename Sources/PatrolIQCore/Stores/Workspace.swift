@@ -132,17 +132,18 @@ public final class Workspace {
         let list = try db.prepare("SELECT rowid, name, length(data) FROM incident_chunks ORDER BY chunk, name")
         while try list.step() {
             let name = list.string(1)
-            guard IncidentColumnCodec.isFixedWidth(name), columns?.contains(name) ?? true else { continue }
+            guard IncidentColumnCodec.fixedWidthNames.contains(name), columns?.contains(name) ?? true else { continue }
             chunks[name, default: []].append((list.int64(0), list.int(2)))
         }
         let reader = SQLiteBlobReader(db, table: "incident_chunks", column: "data")
         for (name, parts) in chunks { try IncidentColumnCodec.read(name, parts, reader, into: &t) }
-        // The string columns (identifiers), chunk by chunk.
+        // The string columns (identifiers), chunk by chunk, when any is wanted.
+        guard columns.map({ !$0.isDisjoint(with: IncidentColumnCodec.stringNames) }) ?? true else { return t }
         let s = try db.prepare("SELECT name, data FROM incident_chunks ORDER BY chunk, name")
         while try s.step() {
             let name = s.string(0)
             let base = name.split(separator: ".").first.map(String.init) ?? name
-            if IncidentColumnCodec.isFixedWidth(name) { continue }
+            if IncidentColumnCodec.fixedWidthNames.contains(name) { continue }
             if let columns, !columns.contains(base) { continue }
             IncidentColumnCodec.decode(name, s, column: 1, into: &t)
         }

@@ -116,31 +116,28 @@ public enum TileRenderer {
             let E = UncheckedSendable(ep)
             parallelRanges(tiles.count, parts: workerCount, minimum: 2) { range, _ in
                 for k in range {
-                    if let old = previous?[k], let region = regions?[k],
-                        var idx = PNGCodec.paletteIndices(old, width: tileSize, height: tileSize)
-                    {
-                        let before = region.pixels(of: idx, width: tileSize)
+                    let old = previous?[k]
+                    let stored = old.flatMap { PNGCodec.paletteIndices($0, width: tileSize, height: tileSize) }
+                    // The new indices (nil: no colour), and whether they are the stored ones.
+                    var idx: [UInt8]?
+                    var same = false
+                    if let stored, let region = regions?[k] {
+                        var spliced = stored
                         raster.tileIndices(
                             x: tiles[k].x, y: tiles[k].y, scale: 1 / cap, rows: region.rows, columns: region.columns,
-                            into: &idx)
-                        if region.pixels(of: idx, width: tileSize) == before {
-                            E.value[k] = old
-                        } else if idx.contains(where: { $0 != 0 }) {
-                            E.value[k] = try? PNGCodec.encodePalette(
-                                width: tileSize, height: tileSize, indices: idx, palette: ramp.rgba)
-                        }
-                        continue
+                            into: &spliced)
+                        same = region.pixels(of: spliced, width: tileSize) == region.pixels(of: stored, width: tileSize)
+                        idx = spliced.contains { $0 != 0 } ? spliced : nil
+                    } else {
+                        idx = raster.tileIndices(x: tiles[k].x, y: tiles[k].y, scale: 1 / cap)
+                        same = idx != nil && idx == stored
                     }
-                    guard let idx = raster.tileIndices(x: tiles[k].x, y: tiles[k].y, scale: 1 / cap)
-                    else { continue }
-                    if let old = previous?[k],
-                        PNGCodec.paletteIndices(old, width: tileSize, height: tileSize) == idx
-                    {
+                    if same {
                         E.value[k] = old
-                        continue
+                    } else if let idx {
+                        E.value[k] = try? PNGCodec.encodePalette(
+                            width: tileSize, height: tileSize, indices: idx, palette: ramp.rgba)
                     }
-                    E.value[k] = try? PNGCodec.encodePalette(
-                        width: tileSize, height: tileSize, indices: idx, palette: ramp.rgba)
                 }
             }
         }
@@ -196,6 +193,14 @@ public enum TileRenderer {
 struct TileRegion: Sendable, Equatable {
     var rows: Range<Int>
     var columns: Range<Int>
+
+    /// The smallest region holding both.
+    func union(_ other: TileRegion) -> TileRegion {
+        TileRegion(
+            rows: min(rows.lowerBound, other.rows.lowerBound)..<max(rows.upperBound, other.rows.upperBound),
+            columns: min(
+                columns.lowerBound, other.columns.lowerBound)..<max(columns.upperBound, other.columns.upperBound))
+    }
 
     /// Those pixels of a row-major tile, row by row.
     func pixels(of indices: [UInt8], width: Int) -> [UInt8] {

@@ -70,16 +70,9 @@ public enum TileUpdate {
                     let rows = max(0, first.y - ty * ts)..<min(ts, max(0, end.y - ty * ts))
                     let columns = max(0, first.x - tx * ts)..<min(ts, max(0, end.x - tx * ts))
                     guard !rows.isEmpty, !columns.isEmpty else { continue }
+                    let region = TileRegion(rows: rows, columns: columns)
                     let key = SIMD2(tx, ty)
-                    if let r = out[key] {
-                        out[key] = TileRegion(
-                            rows: min(r.rows.lowerBound, rows.lowerBound)..<max(r.rows.upperBound, rows.upperBound),
-                            columns: min(
-                                r.columns.lowerBound, columns.lowerBound)..<max(
-                                    r.columns.upperBound, columns.upperBound))
-                    } else {
-                        out[key] = TileRegion(rows: rows, columns: columns)
-                    }
+                    out[key] = out[key].map { $0.union(region) } ?? region
                 }
             }
         }
