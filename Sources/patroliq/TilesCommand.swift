@@ -217,7 +217,7 @@ struct Tiles: ParsableCommand {
                 $0.hasSuffix(".mbtiles") && !$0.contains("-filtered") && !$0.hasPrefix(".")
             }.sorted()
             guard !files.isEmpty else { throw InputError(file: dir, "no .mbtiles stores to update here") }
-            var totals = (updated: 0, rendered: 0, current: 0, skipped: 0, tiles: 0)
+            var totals = (updated: 0, rendered: 0, current: 0, skipped: 0, tiles: 0, changed: 0)
             var jobs: [UpdateJob] = []
             for file in files {
                 let path = dir + "/" + file
@@ -271,7 +271,9 @@ struct Tiles: ParsableCommand {
             // Two stores at a time, as a render does; messages in store order.
             let (workList, fingerprint, centerLat) = (jobs, info.fingerprint, info.projection.originLat)
             let all = LayerUnits(longitude: t.longitude, latitude: t.latitude)
-            let results: [(message: String, tiles: Int, updated: Bool)?] = try Self.twoAtATime(workList.count) { i in
+            let results: [(message: String, tiles: Int, changed: Int, updated: Bool)?] = try Self.twoAtATime(
+                workList.count
+            ) { i in
                 let job = workList[i]
                 let (units, bounds) = all.units(
                     in: job.layer.mask(table: t, typeCode: job.typeCode, patternLabels: patternLabels))
@@ -286,7 +288,7 @@ struct Tiles: ParsableCommand {
                             + (s.recoloured.isEmpty
                                 ? ""
                                 : "; colour cap moved at zoom \(s.recoloured.map(String.init).joined(separator: ", ")): those zooms whole")
-                            + ", \(String(format: "%.2f", s.seconds)) s", s.rendered, true
+                            + ", \(String(format: "%.2f", s.seconds)) s", s.rendered, s.replaced, true
                     )
                 }
                 let s = try TileRenderer.render(
@@ -294,7 +296,7 @@ struct Tiles: ParsableCommand {
                     options: job.options, description: job.description, sourceFingerprint: fingerprint)
                 return (
                     "rendered \(job.path) again whole (\(job.isPattern ? "temporal patterns change with each run" : job.otherRenderer ? "made by another version of the renderer" : "no record of the changes since it was made")): \(s.tiles) tiles, \(String(format: "%.2f", s.seconds)) s",
-                    s.tiles, false
+                    s.tiles, s.tiles, false
                 )
             }
             for (job, r) in zip(workList, results) {
@@ -305,10 +307,11 @@ struct Tiles: ParsableCommand {
                 }
                 print(r.message)
                 totals.tiles += r.tiles
+                totals.changed += r.changed
                 if r.updated { totals.updated += 1 } else { totals.rendered += 1 }
             }
             print(
-                "tiles --update: \(totals.updated) updated, \(totals.rendered) rendered whole, \(totals.current) current, \(totals.skipped) skipped; \(totals.tiles) tiles rendered in \(String(format: "%.2f", Date().timeIntervalSince(start))) s"
+                "tiles --update: \(totals.updated) updated, \(totals.rendered) rendered whole, \(totals.current) current, \(totals.skipped) skipped; \(totals.tiles) tiles rendered (\(totals.changed) changed) in \(String(format: "%.2f", Date().timeIntervalSince(start))) s"
             )
         }
     }

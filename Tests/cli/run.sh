@@ -186,7 +186,13 @@ expect 0 "wrote .*all.mbtiles" -- "$BIN" tiles --workspace "$T/ws.sqlite" --minz
 expect 0 "wrote .*all@2x.mbtiles" -- "$BIN" tiles --workspace "$T/ws.sqlite" --minzoom 12 --maxzoom 15 --scale 2 --dir "$T/street"
 { head -1 "$T/d.csv"; sed -n 40p "$T/d.csv" | awk -F, 'BEGIN { OFS = "," } { $1 = "8" $1; print }'; } > "$T/day1.csv"
 expect 0 "1 new incidents" -- "$BIN" ingest "$T/day1.csv" --append --workspace "$T/ws.sqlite"
-expect 0 "updated .*all.mbtiles: [1-9][0-9]* tiles rendered again near 1 changed places \([0-9]+ changed, [0-9]+ unchanged, 0 cleared\), [0-9.]+ s$" -- "$BIN" tiles --update --workspace "$T/ws.sqlite" --dir "$T/street"
+expect 0 "updated .*all.mbtiles: [1-9][0-9]* tiles rendered again near 1 changed places \([0-9]+ changed, [0-9]+ unchanged, 0 cleared\), [0-9.]+ s$" -- bash -c 'set -o pipefail; "$0" tiles --update --workspace "$1" --dir "$2" | tee "$3"' "$BIN" "$T/ws.sqlite" "$T/street" "$T/street-update.txt"
+# The summary's changed tiles are the stores' own, added up.
+expect 0 "^changed tiles add up$" -- python3 -c 'import re, sys
+t = open(sys.argv[1]).read()
+per = sum(int(n) for n in re.findall(r"\((\d+) changed, ", t))
+total = re.search(r"; \d+ tiles rendered \((\d+) changed\) in ", t)
+print("changed tiles add up" if total and per > 0 and int(total.group(1)) == per else f"{per} against {total and total.group(1)}")' "$T/street-update.txt"
 "$BIN" tiles --workspace "$T/ws.sqlite" --minzoom 12 --maxzoom 16 --dir "$T/street-full" > /dev/null
 "$BIN" tiles --workspace "$T/ws.sqlite" --minzoom 12 --maxzoom 15 --scale 2 --dir "$T/street-full" > /dev/null
 same_stores='import sqlite3, sys
