@@ -3,8 +3,9 @@ import Hummingbird
 import Logging
 
 /// The first middleware: rejects traversal attempts (404, before any file lookup), gives unmatched
-/// paths the JSON 404 of `APIError`, and writes one log line per request at info, after the response: method, path, status and duration. (Hummingbird's
-/// LogRequestMiddleware logs before the handler runs, so it cannot say how a request ended.)
+/// paths the JSON 404 of `APIError`, and writes one log line per request at info, after the response:
+/// method, path, status and duration. (Hummingbird's LogRequestMiddleware logs before the handler
+/// runs, so it cannot say how a request ended.)
 struct RequestGateMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response

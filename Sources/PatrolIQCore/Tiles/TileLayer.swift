@@ -94,12 +94,12 @@ public enum TileLayer: Sendable, Equatable, CustomStringConvertible {
         case .type:
             guard let code = typeCode, t.type.count == n else { return none() }
             return t.type.map { $0 == code }
-        case .hours(_, let a, let b):
+        case .hours:
             // Without an hour column every row counts as hour 0, as `includes` has it.
             guard t.hour.count == n else {
                 return [Bool](repeating: includes(type: -1, hour: 0, weekend: 0, typeCode: nil), count: n)
             }
-            return a < b ? t.hour.map { Int($0) >= a && Int($0) < b } : t.hour.map { Int($0) >= a || Int($0) < b }
+            return t.hour.map { includes(type: -1, hour: Int($0), weekend: 0, typeCode: nil) }
         case .weekend:
             guard t.weekend.count == n else { return none() }
             return t.weekend.map { $0 == 1 }
